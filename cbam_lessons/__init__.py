@@ -1,0 +1,25 @@
+"""cbam_lessons: the Convolutional Block Attention Module (Woo et al., ECCV 2018), step by step.
+
+    F' = Mc(F) ⊗ F,   F'' = Ms(F') ⊗ F'
+
+Modules: :mod:`.channel_attention`, :mod:`.spatial_attention`, :mod:`.cbam_block`,
+:mod:`.models`, :mod:`.data`, :mod:`.train`, :mod:`.device`, :mod:`.viz`.
+"""
+
+from .cbam_block import ARRANGEMENTS, CBAMBlock
+from .channel_attention import ChannelAttention
+from .device import default_device
+from .models import CBAMModel, PlainModel
+from .spatial_attention import SpatialAttention
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ARRANGEMENTS",
+    "CBAMBlock",
+    "CBAMModel",
+    "ChannelAttention",
+    "PlainModel",
+    "SpatialAttention",
+    "default_device",
+]

@@ -1,0 +1,103 @@
+"""Training helpers: seeding, data loaders, a fit loop and accuracy.
+
+On the CPU, the same seed gives bit-for-bit the same model (same torch build and
+thread count). The device is chosen by :func:`cbam_lessons.device.default_device`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
+
+from . import _validate
+from .device import default_device
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and PyTorch's generators (all devices)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def make_loader(dataset: Dataset, batch_size: int = 128, *, shuffle: bool = False, seed: int = 0) -> DataLoader:
+    """A DataLoader whose shuffling order depends only on ``seed``."""
+    _validate.positive_int("make_loader", "batch_size", batch_size)
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
+
+
+def progress_enabled(progress: bool | None = None) -> bool:
+    """Whether to show progress bars: ``progress`` if given, else off under CI or CBAM_PROGRESS=0."""
+    if progress is not None:
+        return progress
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        return False
+    return os.environ.get("CBAM_PROGRESS", "1").lower() not in ("0", "false", "no", "off")
+
+
+def _inputs_and_labels(batch, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Batches are (image, label) or (image, label, mask); only the first two are needed here."""
+    return batch[0].to(device), batch[1].to(device)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
+    """Top-1 accuracy of ``model`` over ``loader``, in [0, 1]."""
+    device = device or next(model.parameters()).device
+    model.eval()
+    correct = total = 0
+    for batch in loader:
+        x, y = _inputs_and_labels(batch, device)
+        correct += (model(x).argmax(dim=1) == y).sum().item()
+        total += y.numel()
+    return correct / total
+
+
+def fit(
+    model: nn.Module,
+    train_loader: DataLoader,
+    *,
+    epochs: int = 5,
+    lr: float = 2e-3,
+    weight_decay: float = 5e-4,
+    test_loader: DataLoader | None = None,
+    device: torch.device | str | None = None,
+    progress: bool | None = None,
+) -> list[dict[str, float]]:
+    """Train ``model`` with AdamW and cross-entropy; return one record per epoch.
+
+    Each record has ``epoch``, ``loss`` (mean training loss) and, when
+    ``test_loader`` is given, ``test_accuracy``. The model is moved to ``device``
+    (default: :func:`default_device`).
+    """
+    _validate.positive_int("fit", "epochs", epochs)
+    device = torch.device(device) if device is not None else default_device()
+    model.to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    history = []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        loss_sum = seen = 0.0
+        bar = tqdm(train_loader, desc=f"epoch {epoch}/{epochs}", leave=False, disable=not progress_enabled(progress))
+        for batch in bar:
+            x, y = _inputs_and_labels(batch, device)
+            loss = F.cross_entropy(model(x), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.item() * y.numel()
+            seen += y.numel()
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+        record = {"epoch": epoch, "loss": loss_sum / seen}
+        if test_loader is not None:
+            record["test_accuracy"] = evaluate(model, test_loader, device)
+        history.append(record)
+    return history

@@ -1,0 +1,135 @@
+"""Plotting helpers: attention maps over images, channel weights, and a CJK font for Chinese labels."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from matplotlib import font_manager
+
+#: Font families that cover Simplified Chinese, in order of preference
+#: (Debian/Ubuntu fonts-noto-cjk, Adobe's release of the same, macOS, Windows, Linux fallbacks).
+CJK_FONT_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "Microsoft YaHei",
+    "SimHei",
+    "WenQuanYi Zen Hei",
+    "Noto Sans SC",
+)
+
+#: Files to register when matplotlib's font cache predates the font's installation.
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/STHeiti Light.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/simhei.ttf",
+)
+
+
+def _first_known_family(families: Sequence[str]) -> str | None:
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    return next((family for family in families if family in known), None)
+
+
+def setup_cjk_font(families: Sequence[str] = CJK_FONT_FAMILIES, files: Sequence[str] = CJK_FONT_FILES) -> str | None:
+    """Make matplotlib draw Chinese text with a real CJK font; return the family used.
+
+    Looks for the first installed family of ``families``; if matplotlib does not know
+    any (its cache may predate the install), registers the first existing file of
+    ``files`` and looks again. Warns and returns None when no CJK font is found:
+    Chinese labels would then render as empty boxes.
+    """
+    family = _first_known_family(families)
+    if family is None:
+        for path in files:
+            if Path(path).is_file():
+                font_manager.fontManager.addfont(path)
+        family = _first_known_family(families)
+    if family is None:
+        warnings.warn(
+            "No CJK font found, so Chinese labels will show as boxes. Install one: "
+            "`sudo apt-get install fonts-noto-cjk` on Debian/Ubuntu (then `fc-cache -f`); "
+            "macOS and Windows ship PingFang SC / Microsoft YaHei.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+    plt.rcParams["font.family"] = "sans-serif"
+    plt.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
+    plt.rcParams["axes.unicode_minus"] = False  # CJK fonts often lack U+2212 MINUS SIGN
+    return family
+
+
+def _as_image(image: torch.Tensor) -> torch.Tensor:
+    """(3, H, W) or (1, H, W) tensor in [0, 1] -> (H, W, 3) or (H, W) on the CPU for imshow."""
+    image = image.detach().float().cpu().clamp(0, 1)
+    return image[0] if image.shape[0] == 1 else image.permute(1, 2, 0)
+
+
+def show_attention(
+    images: torch.Tensor,
+    maps: torch.Tensor,
+    masks: torch.Tensor | None = None,
+    *,
+    titles: Sequence[str] | None = None,
+    row_labels: Sequence[str] = ("image", "attention"),
+    cmap: str = "jet",
+    alpha: float = 0.5,
+):
+    """Show each image above its attention map, upsampled to the image size and overlaid.
+
+    Args:
+        images: (N, 3, H, W) in [0, 1].
+        maps: (N, 1, h, w) or (N, h, w) attention maps in [0, 1], any h, w.
+        masks: optional (N, H, W) ground-truth object masks, outlined in white on the overlay.
+        titles: one title per column; row_labels: the two row names (translate them for Chinese).
+
+    Returns:
+        the matplotlib Figure.
+    """
+    if maps.dim() == 3:
+        maps = maps[:, None]
+    n, _, height, width = images.shape
+    if maps.shape[0] != n:
+        raise ValueError(f"show_attention: got {n} images but {maps.shape[0]} maps.")
+    upsampled = F.interpolate(maps.detach().float().cpu(), size=(height, width), mode="bilinear", align_corners=False)
+    fig, axes = plt.subplots(2, n, figsize=(1.6 * n, 3.4), squeeze=False)
+    for i in range(n):
+        axes[0, i].imshow(_as_image(images[i]))
+        axes[1, i].imshow(_as_image(images[i]))
+        axes[1, i].imshow(upsampled[i, 0], cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+        if masks is not None:
+            axes[1, i].contour(masks[i].detach().float().cpu(), levels=[0.5], colors="white", linewidths=1)
+        if titles is not None:
+            axes[0, i].set_title(titles[i], fontsize=9)
+    for row, label in enumerate(row_labels):
+        axes[row, 0].set_ylabel(label)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def plot_channel_weights(weights: torch.Tensor, ax=None, *, title: str | None = None, xlabel: str = "channel", ylabel: str = "weight"):
+    """Bar chart of one channel-attention vector Mc(F): shape (C,), (C, 1, 1) or (1, C, 1, 1)."""
+    weights = weights.detach().float().cpu().flatten()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 2.4))
+    ax.bar(range(len(weights)), weights, width=1.0)
+    ax.set_ylim(0, 1)
+    ax.set_xlim(-0.5, len(weights) - 0.5)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    return ax
