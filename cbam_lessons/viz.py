@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 import torch.nn.functional as F
 from matplotlib import font_manager
@@ -69,10 +70,15 @@ def setup_cjk_font(families: Sequence[str] = CJK_FONT_FAMILIES, files: Sequence[
     return family
 
 
-def _as_image(image: torch.Tensor) -> torch.Tensor:
-    """(3, H, W) or (1, H, W) tensor in [0, 1] -> (H, W, 3) or (H, W) on the CPU for imshow."""
-    image = image.detach().float().cpu().clamp(0, 1)
-    return image[0] if image.shape[0] == 1 else image.permute(1, 2, 0)
+def _numpy(t: torch.Tensor) -> np.ndarray:
+    """A float32 NumPy copy of any tensor, wherever it lives, for matplotlib."""
+    return t.detach().float().cpu().numpy()
+
+
+def _as_image(image: torch.Tensor) -> np.ndarray:
+    """(3, H, W) or (1, H, W) tensor in [0, 1] -> (H, W, 3) or (H, W) array for imshow."""
+    image = _numpy(image).clip(0, 1)
+    return image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)
 
 
 def show_attention(
@@ -101,14 +107,14 @@ def show_attention(
     n, _, height, width = images.shape
     if maps.shape[0] != n:
         raise ValueError(f"show_attention: got {n} images but {maps.shape[0]} maps.")
-    upsampled = F.interpolate(maps.detach().float().cpu(), size=(height, width), mode="bilinear", align_corners=False)
+    upsampled = _numpy(F.interpolate(maps.detach().float(), size=(height, width), mode="bilinear", align_corners=False))
     fig, axes = plt.subplots(2, n, figsize=(1.6 * n, 3.4), squeeze=False)
     for i in range(n):
         axes[0, i].imshow(_as_image(images[i]))
         axes[1, i].imshow(_as_image(images[i]))
         axes[1, i].imshow(upsampled[i, 0], cmap=cmap, alpha=alpha, vmin=0, vmax=1)
         if masks is not None:
-            axes[1, i].contour(masks[i].detach().float().cpu(), levels=[0.5], colors="white", linewidths=1)
+            axes[1, i].contour(_numpy(masks[i]), levels=[0.5], colors="white", linewidths=1)
         if titles is not None:
             axes[0, i].set_title(titles[i], fontsize=9)
     for row, label in enumerate(row_labels):
@@ -122,7 +128,7 @@ def show_attention(
 
 def plot_channel_weights(weights: torch.Tensor, ax=None, *, title: str | None = None, xlabel: str = "channel", ylabel: str = "weight"):
     """Bar chart of one channel-attention vector Mc(F): shape (C,), (C, 1, 1) or (1, C, 1, 1)."""
-    weights = weights.detach().float().cpu().flatten()
+    weights = _numpy(weights).ravel()
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 2.4))
     ax.bar(range(len(weights)), weights, width=1.0)

@@ -1,0 +1,81 @@
+"""Plotting helpers and the CJK font set-up."""
+
+import io
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from matplotlib import font_manager  # noqa: E402
+
+from cbam_lessons.viz import CJK_FONT_FAMILIES, CJK_FONT_FILES, plot_channel_weights, setup_cjk_font, show_attention  # noqa: E402
+
+
+def _render(text):
+    fig, ax = plt.subplots()
+    ax.set_title(text)
+    fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+
+
+@pytest.fixture
+def restore_rc():
+    with matplotlib.rc_context():
+        yield
+
+
+def test_chinese_labels_render_without_missing_glyphs(restore_rc):
+    family = setup_cjk_font()
+    assert family in CJK_FONT_FAMILIES and "CJK" in family  # the book's CI installs fonts-noto-cjk
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
+        _render("通道注意力与空间注意力")
+
+
+def test_without_cjk_font_chinese_glyphs_are_missing(restore_rc):
+    plt.rcParams["font.sans-serif"] = ["DejaVu Sans"]
+    with pytest.warns(UserWarning, match="missing from font"):
+        _render("通道注意力")
+
+
+def test_setup_registers_font_files_missing_from_a_stale_font_cache(restore_rc, monkeypatch):
+    # matplotlib's cache may predate `apt-get install fonts-noto-cjk`: forget every CJK font.
+    stale = [f for f in font_manager.fontManager.ttflist if f.name not in CJK_FONT_FAMILIES]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    with pytest.warns(RuntimeWarning, match="No CJK font found"):
+        assert setup_cjk_font(files=()) is None
+    assert setup_cjk_font(files=CJK_FONT_FILES) == "Noto Sans CJK SC"
+
+
+def test_setup_warns_clearly_when_no_cjk_font_exists(restore_rc):
+    with pytest.warns(RuntimeWarning, match="fonts-noto-cjk"):
+        assert setup_cjk_font(families=("No Such Font SC",), files=()) is None
+
+
+def test_show_attention_overlays_maps_and_masks(restore_rc):
+    setup_cjk_font()
+    images = torch.rand(3, 3, 32, 32)
+    maps = torch.rand(3, 1, 8, 8)  # coarser than the images: upsampled for display
+    masks = torch.zeros(3, 32, 32, dtype=torch.bool)
+    masks[:, 10:20, 10:20] = True
+    fig = show_attention(images, maps, masks, titles=["a", "b", "c"], row_labels=("图像", "注意力"))
+    axes = fig.axes
+    assert len(axes) == 6
+    assert [ax.get_title() for ax in axes[:3]] == ["a", "b", "c"]
+    assert axes[3].get_ylabel() == "注意力"
+    assert len(axes[3].images) == 2 and axes[3].images[1].get_array().shape == (32, 32)
+    assert len(axes[3].collections) == 1  # the mask's outline
+    plt.close(fig)
+    with pytest.raises(ValueError, match="got 3 images but 2 maps"):
+        show_attention(images, maps[:2])
+
+
+def test_plot_channel_weights_draws_one_bar_per_channel(restore_rc):
+    setup_cjk_font()
+    ax = plot_channel_weights(torch.rand(1, 16, 1, 1), title="Mc", xlabel="通道")
+    assert len(ax.patches) == 16 and ax.get_xlabel() == "通道" and ax.get_ylim() == (0, 1)
+    plt.close(ax.figure)
