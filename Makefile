@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: install fonts test book clean
+.PHONY: install fonts test book lab clean
 
 install: $(STAMP) fonts
 
@@ -40,3 +40,7 @@ book: install
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
+
+# Open the chapters in JupyterLab, with the book's kernel and package.
+lab: install
+	$(BIN)/jupyter lab book
