@@ -52,7 +52,7 @@ def test_masks_mark_the_target_and_match_its_class():
 def test_target_is_not_always_in_the_same_place():
     _, _, masks = generate_shapes(500, seed=2)
     coverage = masks.float().mean(dim=0)  # how often each pixel is on the target
-    assert coverage.max() < 0.3 and (coverage > 0).float().mean() > 0.9
+    assert coverage.max() < 0.3 and (coverage > 0).float().mean() > 0.8
 
 
 def test_shapes_dataset_yields_image_label_mask():

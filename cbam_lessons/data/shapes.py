@@ -55,8 +55,8 @@ def generate_shapes(
     seed: int = 0,
     *,
     num_classes: int = len(SHAPE_NAMES),
-    strokes: int = 3,
-    radius: tuple[float, float] = (0.14, 0.25),
+    strokes: int = 6,
+    radius: tuple[float, float] = (0.1, 0.18),
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Generate ``num_samples`` images with one target shape each.
 
