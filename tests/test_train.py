@@ -28,7 +28,8 @@ def test_same_seed_gives_bit_identical_training_on_cpu():
 
 def test_fit_reduces_the_loss_and_reports_test_accuracy():
     seed_everything(0)
-    train, test = ShapesDataset(1024, seed=0), ShapesDataset(256, seed=1)
+    easy = dict(strokes=2, radius=(0.15, 0.25))  # this tests fit, not the task's difficulty
+    train, test = ShapesDataset(1024, seed=0, **easy), ShapesDataset(256, seed=1, **easy)
     model = CBAMModel(num_classes=6, widths=(16, 32, 64), ratio=4)
     history = fit(model, make_loader(train, 64, shuffle=True), epochs=4, test_loader=make_loader(test), progress=False)
     assert [h["epoch"] for h in history] == [1, 2, 3, 4]
