@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: install fonts test book lab clean
+.PHONY: install fonts test notebooks book lab clean
 
 install: $(STAMP) fonts
 
@@ -31,12 +31,27 @@ fonts:
 		     "Install fonts-noto-cjk (Debian/Ubuntu); macOS and Windows ship one."; \
 	fi
 
+# Notebooks run with progress bars off, so stored and fresh outputs can match.
+NBVAL := CBAM_PROGRESS=0 $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg
+
 test: install
 	$(BIN)/python -m pytest tests
+	$(NBVAL) book
 	$(MAKE) book
 
+# Re-execute every chapter in place (after editing one), saving widget state for the site.
+notebooks: install
+	cd book && for nb in en/*.ipynb zh/*.ipynb; do \
+		CBAM_PROGRESS=0 ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.store_widget_state=True "$$nb" || exit 1; \
+	done
+
+# Two builds, one site: English at _build/html, Chinese at _build/html/zh (its own language
+# setting gives lang="zh-CN", Chinese theme texts and a Chinese search index).
 book: install
-	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BIN)/jupyter-book build . --config _config.yml --toc _toc.yml $(JB_FLAGS)
+	$(BIN)/jupyter-book build . --config _config.zh.yml --toc _toc.zh.yml --path-output _build/zh $(JB_FLAGS)
+	rm -rf _build/html/zh && cp -r _build/zh/_build/html _build/html/zh
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,107 @@
+"""The chapters as files: executed, error-free, twinned across languages, listed in both tables of contents.
+
+Their outputs are checked separately by nbval (`make test` runs `pytest --nbval book`).
+"""
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).parent.parent
+BOOK = ROOT / "book"
+EN = sorted((BOOK / "en").glob("*.ipynb"))
+ZH = sorted((BOOK / "zh").glob("*.ipynb"))
+NOTEBOOKS = EN + ZH
+
+
+def _cells(path, kind="code"):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [c for c in cells if c["cell_type"] == kind]
+
+
+def _source(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+class _BlankStrings(ast.NodeTransformer):
+    """Drop what may differ between languages: string literals (comments are not in the AST)."""
+
+    def visit_Constant(self, node):
+        return ast.Constant(value="") if isinstance(node.value, str) else node
+
+    def visit_JoinedStr(self, node):  # keep an f-string's expressions, drop its text
+        values = [
+            ast.FormattedValue(value=self.visit(v.value), conversion=v.conversion, format_spec=None)
+            for v in node.values
+            if isinstance(v, ast.FormattedValue)
+        ]
+        return ast.JoinedStr(values=values)
+
+
+def program(path):
+    """The notebook's code cells as normalised ASTs."""
+    return [ast.dump(_BlankStrings().visit(ast.parse(_source(c)))) for c in _cells(path)]
+
+
+def test_the_book_has_chapters_in_both_languages():
+    assert len(EN) >= 5 and [p.name for p in EN] == [p.name for p in ZH]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
+def test_every_code_cell_was_executed_in_order_without_errors(path):
+    cells = [c for c in _cells(path) if _source(c).strip()]
+    counts = [c["execution_count"] for c in cells]
+    assert None not in counts, f"cell {counts.index(None)} was never executed: run `make notebooks`"
+    assert counts == list(range(1, len(counts) + 1)), "cells were not run top to bottom in one fresh kernel"
+    for i, cell in enumerate(cells):
+        errors = [o for o in cell["outputs"] if o["output_type"] == "error"]
+        assert not errors, f"cell {i} stores an error: {errors[0]['ename']}"
+
+
+@pytest.mark.parametrize("en", EN, ids=lambda p: p.name)
+def test_chinese_twin_runs_the_same_code(en):
+    zh = BOOK / "zh" / en.name
+    assert zh.exists(), f"{en.relative_to(ROOT)} has no Chinese twin"
+    en_code, zh_code = program(en), program(zh)
+    assert len(en_code) == len(zh_code), "different numbers of code cells"
+    differing = [i for i, (a, b) in enumerate(zip(en_code, zh_code)) if a != b]
+    assert not differing, f"code cells {differing} differ beyond strings and comments"
+
+
+def test_the_code_comparison_catches_a_real_change():
+    normalise = lambda src: ast.dump(_BlankStrings().visit(ast.parse(src)))  # noqa: E731
+    assert normalise('print("mean:", x.mean())  # mean') == normalise('print("均值：", x.mean())  # 均值')
+    assert normalise('print(f"{a:.2f} ok")') == normalise('print(f"好 {a:.1f}")')
+    assert normalise("x.mean(dim=1)") != normalise("x.mean(dim=2)")
+    assert normalise('print(f"{a}")') != normalise('print(f"{b}")')
+
+
+@pytest.mark.parametrize("lang, toc", [("en", "_toc.yml"), ("zh", "_toc.zh.yml")])
+def test_each_table_of_contents_lists_every_chapter_of_its_language(lang, toc):
+    data = yaml.safe_load((ROOT / toc).read_text(encoding="utf-8"))
+    listed = [data["root"]] + [c["file"] for c in data["chapters"]]
+    on_disk = [f"book/{lang}/{p.stem}" for p in (EN if lang == "en" else ZH)]
+    assert listed == on_disk
+
+
+def test_the_two_configs_differ_only_in_title_language_and_excluded_folder():
+    en = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    zh = yaml.safe_load((ROOT / "_config.zh.yml").read_text(encoding="utf-8"))
+    assert en["sphinx"]["config"].pop("language") == "en" and zh["sphinx"]["config"].pop("language") == "zh_CN"
+    assert "book/zh" in en["exclude_patterns"] and "book/en" in zh["exclude_patterns"]
+    for config, other in ((en, "book/zh"), (zh, "book/en")):
+        config.pop("title")
+        config["exclude_patterns"].remove(other)
+    assert en == zh
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
+def test_notebooks_declare_their_language_and_link_nothing_to_the_other_build(path):
+    meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]
+    assert meta["language"] == ("zh-CN" if "/zh/" in path.as_posix() else "en")
+    # Cross-language links are added by book/_ext/language_switch.py; hand-written ones would break.
+    for cell in _cells(path, "markdown"):
+        assert "../zh/" not in _source(cell) and "../en/" not in _source(cell)
