@@ -35,9 +35,9 @@ fonts:
 NBVAL := CBAM_PROGRESS=0 $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg
 
 test: install
+	$(MAKE) book
 	$(BIN)/python -m pytest tests
 	$(NBVAL) book
-	$(MAKE) book
 
 # Re-execute every chapter in place (after editing one), saving widget state for the site.
 notebooks: install
@@ -49,9 +49,10 @@ notebooks: install
 # Two builds, one site: English at _build/html, Chinese at _build/html/zh (its own language
 # setting gives lang="zh-CN", Chinese theme texts and a Chinese search index).
 book: install
+	rm -rf _build/html _build/zh _build/.doctrees  # a clean build: no pages left from deleted chapters
 	$(BIN)/jupyter-book build . --config _config.yml --toc _toc.yml $(JB_FLAGS)
 	$(BIN)/jupyter-book build . --config _config.zh.yml --toc _toc.zh.yml --path-output _build/zh $(JB_FLAGS)
-	rm -rf _build/html/zh && cp -r _build/zh/_build/html _build/html/zh
+	cp -r _build/zh/_build/html _build/html/zh
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,53 @@
+"""The built site (`make book`, which `make test` runs first): languages, twin links, math, widget state."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+SITE = Path(__file__).parent.parent / "_build" / "html"
+PAGES = {"en": sorted((SITE / "book" / "en").glob("*.html")), "zh": sorted((SITE / "zh" / "book" / "zh").glob("*.html"))}
+SWITCH = re.compile(r'class="language-switch"><a href="([^"]+)" hreflang="([^"]+)"')
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _site_is_built():
+    assert (SITE / "index.html").exists() and (SITE / "zh" / "index.html").exists(), "run `make book` first"
+
+
+def test_both_languages_have_the_same_pages():
+    assert len(PAGES["en"]) >= 5
+    assert [p.name for p in PAGES["en"]] == [p.name for p in PAGES["zh"]]
+
+
+@pytest.mark.parametrize("lang, html_lang, other", [("en", "en", "zh-CN"), ("zh", "zh-CN", "en")])
+def test_every_page_declares_its_language_and_links_to_its_twin(lang, html_lang, other):
+    for page in PAGES[lang]:
+        html = page.read_text(encoding="utf-8")
+        assert f'<html lang="{html_lang}"' in html, page
+        match = SWITCH.search(html)
+        assert match and match.group(2) == other, f"{page} has no link to the other language"
+        twin = (page.parent / match.group(1)).resolve()
+        assert twin.name == page.name and twin.exists(), f"{page} links to missing {twin}"
+        back = SWITCH.search(twin.read_text(encoding="utf-8"))
+        assert (twin.parent / back.group(1)).resolve() == page.resolve()
+
+
+def test_chinese_build_uses_the_themes_chinese_texts():
+    zh = PAGES["zh"][1].read_text(encoding="utf-8")
+    en = PAGES["en"][1].read_text(encoding="utf-8")
+    assert "搜索" in zh and "搜索" not in en
+    assert "Search" in en
+
+
+def test_formulas_are_marked_up_for_mathjax():
+    for lang in ("en", "zh"):
+        html = (PAGES[lang][1]).read_text(encoding="utf-8")  # channel attention: display math
+        assert re.search(r'<div class="math notranslate nohighlight">\s*\\\[', html), lang
+
+
+def test_widget_page_carries_the_saved_widget_state():
+    for lang in ("en", "zh"):
+        html = next(p for p in PAGES[lang] if p.name.startswith("04_")).read_text(encoding="utf-8")
+        assert "application/vnd.jupyter.widget-state+json" in html
+        assert "application/vnd.jupyter.widget-view+json" in html
