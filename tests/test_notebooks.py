@@ -105,3 +105,11 @@ def test_notebooks_declare_their_language_and_link_nothing_to_the_other_build(pa
     # Cross-language links are added by book/_ext/language_switch.py; hand-written ones would break.
     for cell in _cells(path, "markdown"):
         assert "../zh/" not in _source(cell) and "../en/" not in _source(cell)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
+def test_no_stored_output_is_a_warning(path):
+    # stderr carries warnings, e.g. matplotlib's "Glyph ... missing from font" for Chinese labels.
+    for i, cell in enumerate(_cells(path)):
+        stderr = [o for o in cell["outputs"] if o["output_type"] == "stream" and o["name"] == "stderr"]
+        assert not stderr, f"cell {i} wrote to stderr: {''.join(stderr[0]['text'])[:200]}"
