@@ -3,13 +3,14 @@
     F' = Mc(F) ⊗ F,   F'' = Ms(F') ⊗ F'
 
 Modules: :mod:`.channel_attention`, :mod:`.spatial_attention`, :mod:`.cbam_block`,
-:mod:`.models`, :mod:`.data`, :mod:`.train`, :mod:`.device`, :mod:`.viz`.
+:mod:`.models`, :mod:`.residual`, :mod:`.data`, :mod:`.train`, :mod:`.device`, :mod:`.viz`, :mod:`.diagram`, and :mod:`.checks` for the exercises.
 """
 
 from .cbam_block import ARRANGEMENTS, CBAMBlock
 from .channel_attention import ChannelAttention
 from .device import default_device
 from .models import CBAMModel, PlainModel
+from .residual import ResidualCBAMBlock
 from .spatial_attention import SpatialAttention
 
 __version__ = "0.1.0"
@@ -20,6 +21,7 @@ __all__ = [
     "CBAMModel",
     "ChannelAttention",
     "PlainModel",
+    "ResidualCBAMBlock",
     "SpatialAttention",
     "default_device",
 ]

@@ -1,0 +1,229 @@
+"""Verdicts and their messages, in English and Simplified Chinese."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+#: id -> (English, Chinese). Placeholders are filled by :func:`verdict`.
+MESSAGES = {
+    # Outcomes that any exercise can have.
+    "passed": ("✅ Passed: {what} matches the reference.", "✅ 通过：{what} 与参考实现一致。"),
+    "passed_swapped_order": (
+        "✅ Passed, with a note: you stack [max; mean], the official code's order; the paper writes [mean; max]. "
+        "Both are correct, but weights are not interchangeable without swapping the kernel's two input channels.",
+        "✅ 通过，另有一点说明：你按 [max; mean] 的顺序拼接，这与官方代码一致；论文写的是 [mean; max]。"
+        "两种都正确，但两者的权重要交换卷积核的两个输入通道后才能互用。",
+    ),
+    "not_implemented": (
+        "⏳ Not implemented yet: replace the `raise NotImplementedError` in {what} with your code, then run this cell again.",
+        "⏳ 尚未实现：请把 {what} 中的 `raise NotImplementedError` 换成你的代码，然后重新运行本单元。",
+    ),
+    "not_a_module_class": (
+        "❌ Pass the class itself, e.g. `check(ChannelAttention)`, not {got}. The checker builds instances with its own arguments.",
+        "❌ 请传入类本身，例如 `check(ChannelAttention)`，而不是 {got}。检查器会用自己的参数创建实例。",
+    ),
+    "raised": (
+        "❌ {step} raised {error}. Read the message, fix the line it points to, and run the check again.{hint}",
+        "❌ {step} 时抛出了 {error}。请阅读报错信息，修改它指出的那一行，然后重新检查。{hint}",
+    ),
+    "timeout": (
+        "❌ {step} did not finish within {seconds} s: is there a loop that never ends (e.g. `while` without a change)?",
+        "❌ {step} 在 {seconds} 秒内没有结束：是否有一个永远不会结束的循环（例如条件从不改变的 `while`）？",
+    ),
+    "wrong_type": (
+        "❌ {step} returned {got}; it should return a tensor.",
+        "❌ {step} 返回了 {got}；它应当返回一个张量。",
+    ),
+    "wrong_shape": (
+        "❌ The output has shape {got}, expected {expected}.",
+        "❌ 输出的形状是 {got}，应为 {expected}。",
+    ),
+    "wrong_values": (
+        "❌ The output has the right shape but different values from the reference (largest difference {diff:.3g}). "
+        "Compare your forward pass with the equation step by step.",
+        "❌ 输出形状正确，但数值与参考实现不同（最大差值 {diff:.3g}）。请对照公式逐步检查你的前向计算。",
+    ),
+    "unexpected_parameters": (
+        "❌ Unexpected learnable weights {got}; expected {expected}.",
+        "❌ 可学习权重的形状 {got} 与预期不符，应为 {expected}。",
+    ),
+    # Channel attention.
+    "only_avg": (
+        "❌ Only average pooling is used. Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F))): add the max-pooled branch.",
+        "❌ 只用了平均池化。Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F)))：请加上最大池化那一支。",
+    ),
+    "only_max": (
+        "❌ Only max pooling is used. Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F))): add the average-pooled branch.",
+        "❌ 只用了最大池化。Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F)))：请加上平均池化那一支。",
+    ),
+    "no_sigmoid": (
+        "❌ The weights are not squashed into (0, 1): apply a sigmoid to the sum of the two branches.",
+        "❌ 权重没有被压缩到 (0, 1) 区间：请对两支相加的结果施加 sigmoid 函数。",
+    ),
+    "softmax": (
+        "❌ You used softmax: the weights then compete and sum to 1. CBAM uses a sigmoid, one independent weight per {unit}.",
+        "❌ 你用了 softmax：权重之间会相互竞争、总和为 1。CBAM 用的是 sigmoid 函数，每个{unit}各自独立地得到一个权重。",
+    ),
+    "no_relu": (
+        "❌ The MLP has no ReLU between its two layers: MLP(z) = W1 ReLU(W0 z).",
+        "❌ 多层感知机的两层之间缺少 ReLU：MLP(z) = W1 ReLU(W0 z)。",
+    ),
+    "sigmoid_each": (
+        "❌ The sigmoid is applied to each branch before adding, so weights reach up to 2. Add the two MLP outputs first, then apply one sigmoid.",
+        "❌ sigmoid 被分别施加在每一支上再相加，权重最大可达 2。应先把两支 MLP 的输出相加，再施加一次 sigmoid。",
+    ),
+    "no_keepdim": (
+        "❌ A pooled tensor or the output has shape {got} instead of {expected}: pool with `keepdim=True` so the map keeps "
+        "four dimensions and broadcasts against the input.",
+        "❌ 池化结果或输出的形状是 {got} 而不是 {expected}：池化时请用 `keepdim=True`，让注意力图保持四个维度，才能与输入广播相乘。",
+    ),
+    "wrong_pool_dims_channel": (
+        "❌ Pool over the spatial dimensions H and W (`dim=(2, 3)`), not over the channels: channel attention needs one summary per channel.",
+        "❌ 请在空间维度 H 和 W 上池化（`dim=(2, 3)`），而不是在通道上：通道注意力需要每个通道一个汇总值。",
+    ),
+    "ratio_ignored": (
+        "❌ The hidden layer has {got} units; with in_planes={channels} and ratio={ratio} it should have in_planes // ratio = {expected}.",
+        "❌ 隐藏层有 {got} 个单元；当 in_planes={channels}、ratio={ratio} 时，应为 in_planes // ratio = {expected}。",
+    ),
+    "separate_mlps": (
+        "❌ You built two MLPs, one per pooled vector. CBAM shares one MLP (the same fc1 and fc2) between both branches.",
+        "❌ 你为两个池化向量各建了一个多层感知机。CBAM 的两支共享同一个多层感知机（同一组 fc1 和 fc2）。",
+    ),
+    "returns_refined": (
+        "❌ The module returns the refined features (attention × input); it should return the attention map {map} itself.",
+        "❌ 模块返回的是细化后的特征（注意力 × 输入）；它应当返回注意力图 {map} 本身。",
+    ),
+    # Spatial attention.
+    "padding_wrong": (
+        "❌ The map has size {got} but the input is {expected}: use padding = kernel_size // 2 so the map keeps H and W.",
+        "❌ 注意力图的大小是 {got}，而输入是 {expected}：请取 padding = kernel_size // 2，使注意力图保持 H 和 W 不变。",
+    ),
+    "spatial_only_avg": (
+        "❌ Only the mean over channels is used. Ms stacks two maps, [mean; max] over channels, into a 2-channel convolution.",
+        "❌ 只用了沿通道的平均值。Ms 要把沿通道的 [mean; max] 两张图拼接起来，送入 2 通道输入的卷积。",
+    ),
+    "spatial_only_max": (
+        "❌ Only the max over channels is used. Ms stacks two maps, [mean; max] over channels, into a 2-channel convolution.",
+        "❌ 只用了沿通道的最大值。Ms 要把沿通道的 [mean; max] 两张图拼接起来，送入 2 通道输入的卷积。",
+    ),
+    "kernel_ignored": (
+        "❌ The convolution has a {got}×{got} kernel but kernel_size={expected} was asked for: pass kernel_size to nn.Conv2d.",
+        "❌ 卷积核是 {got}×{got}，但要求的是 kernel_size={expected}：请把 kernel_size 传给 nn.Conv2d。",
+    ),
+    "wrong_pool_dims_spatial": (
+        "❌ Pool across the channels (`dim=1, keepdim=True`), not over H and W: spatial attention needs one mean and one max per position.",
+        "❌ 请沿通道维池化（`dim=1, keepdim=True`），而不是在 H 和 W 上：空间注意力需要每个位置一个平均值和一个最大值。",
+    ),
+    # The CBAM block.
+    "spatial_first": (
+        "❌ Spatial attention is applied before channel attention. CBAM is F' = Mc(F) ⊗ F, then F'' = Ms(F') ⊗ F'.",
+        "❌ 空间注意力被放在了通道注意力之前。CBAM 是先 F' = Mc(F) ⊗ F，再 F'' = Ms(F') ⊗ F'。",
+    ),
+    "parallel": (
+        "❌ Both maps are computed from F (in parallel). In CBAM the spatial map is computed from F' = Mc(F) ⊗ F.",
+        "❌ 两张注意力图都是从 F 计算的（并行）。在 CBAM 中，空间注意力图应当从 F' = Mc(F) ⊗ F 计算。",
+    ),
+    "added_to_input": (
+        "❌ The attention is added to the input. CBAM only multiplies: F'' = Ms(F') ⊗ F'. The addition belongs to a residual block around it.",
+        "❌ 注意力结果被加到了输入上。CBAM 只做乘法：F'' = Ms(F') ⊗ F'。加法属于包在它外面的残差块。",
+    ),
+    "returns_map": (
+        "❌ The block returns an attention map of shape {got}; it should return the refined features F'' with the input's shape {expected}.",
+        "❌ 模块返回的是形状为 {got} 的注意力图；它应当返回与输入形状 {expected} 相同的细化特征 F''。",
+    ),
+    "missing_gate": (
+        "❌ Only the {gate} gate is applied. CBAM applies both: channel attention, then spatial attention.",
+        "❌ 只施加了{gate}门控。CBAM 两者都要：先通道注意力，再空间注意力。",
+    ),
+    # The residual block.
+    "cbam_after_addition": (
+        "❌ CBAM is applied after the residual addition. Apply it to the branch, before adding the shortcut: relu(x + cbam(branch)).",
+        "❌ CBAM 被放在了残差相加之后。应当作用于残差分支、在加上捷径之前：relu(x + cbam(branch))。",
+    ),
+    "cbam_on_shortcut": (
+        "❌ CBAM is applied to the shortcut. The shortcut must carry x unchanged; refine the branch instead: relu(x + cbam(branch)).",
+        "❌ CBAM 被施加在了捷径上。捷径必须原样传递 x；应当细化的是残差分支：relu(x + cbam(branch))。",
+    ),
+    "no_shortcut": (
+        "❌ The shortcut is missing: a residual block adds its input back, relu(x + cbam(branch)).",
+        "❌ 缺少捷径：残差块要把输入加回来，即 relu(x + cbam(branch))。",
+    ),
+    "no_final_relu": (
+        "❌ The final ReLU is missing: a basic block ends with relu(x + cbam(branch)).",
+        "❌ 缺少最后的 ReLU：基本残差块的结尾是 relu(x + cbam(branch))。",
+    ),
+    "template_names": (
+        "❌ Keep the template's attribute names (conv1, bn1, conv2, bn2, cbam) so the checker can give your block known weights ({error}).",
+        "❌ 请保留模板中的属性名（conv1、bn1、conv2、bn2、cbam），以便检查器为你的模块设置已知的权重（{error}）。",
+    ),
+    # Counting by hand.
+    "hidden_not_floored": (
+        "❌ For C={channels}, r={ratio} your hidden width is {got}; it is C // r = {expected} (integer division: a layer has whole units).",
+        "❌ 当 C={channels}、r={ratio} 时，你算出的隐藏层宽度是 {got}；应为 C // r = {expected}（整数除法：层的单元数必须是整数）。",
+    ),
+    "hidden_times_ratio": (
+        "❌ The hidden width is C // r (a bottleneck narrows), not C × r.",
+        "❌ 隐藏层宽度是 C // r（瓶颈会变窄），而不是 C × r。",
+    ),
+    "forgot_spatial": (
+        "❌ You counted only the channel gate. The spatial gate's k×k convolution from 2 maps to 1 adds 2·k·k = {expected} weights.",
+        "❌ 你只统计了通道门控。空间门控中从 2 张图到 1 张图的 k×k 卷积还有 2·k·k = {expected} 个权重。",
+    ),
+    "spatial_one_input": (
+        "❌ The spatial convolution has 2 input channels ([mean; max]), so it has 2·k·k weights, not k·k.",
+        "❌ 空间卷积有 2 个输入通道（[mean; max]），所以权重是 2·k·k 个，而不是 k·k 个。",
+    ),
+    "one_mlp_layer": (
+        "❌ The shared MLP has two layers, W0 (C → C/r) and W1 (C/r → C): 2·C·(C // r) weights.",
+        "❌ 共享多层感知机有两层：W0（C → C/r）和 W1（C/r → C），共 2·C·(C // r) 个权重。",
+    ),
+    "counted_bias": (
+        "❌ You counted biases. This MLP and convolution have none (bias=False); the official code's Linear layers do, which adds C // r + C.",
+        "❌ 你把偏置也算进去了。这里的多层感知机和卷积都没有偏置（bias=False）；官方代码的 Linear 层有偏置，会多出 C // r + C 个。",
+    ),
+    "wrong_count": (
+        "❌ For C={channels}, r={ratio}, k={kernel_size} you get (hidden {hidden}, parameters {got}); recount layer by layer: "
+        "W0 and W1 of the MLP, then the spatial convolution.",
+        "❌ 当 C={channels}、r={ratio}、k={kernel_size} 时，你的结果是（隐藏层宽度 {hidden}，参数 {got}）；"
+        "请逐层重新统计：先是多层感知机的 W0 和 W1，再是空间卷积。",
+    ),
+    "mlp_counted_twice": (
+        "❌ The MLP is shared by the two pooled vectors, so its weights count once, not twice.",
+        "❌ 多层感知机由两个池化向量共享，所以它的权重只算一次，不算两次。",
+    ),
+}
+
+WHAT = {"en": "your {name}", "zh": "你的 {name}"}
+
+
+def current_language(lang: str | None = None) -> str:
+    """``lang`` if given, else ``$CBAM_LANG``, else English."""
+    lang = lang or os.environ.get("CBAM_LANG", "en")
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}.")
+    return lang
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a check: ``status`` is passed, not_implemented or mistake; ``code`` names the message."""
+
+    status: str
+    code: str
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def verdict(code: str, lang: str, **fields) -> Verdict:
+    """The Verdict for message ``code`` in ``lang``, with its placeholders filled."""
+    text = MESSAGES[code][0 if lang == "en" else 1]
+    status = "passed" if code.startswith("passed") else "not_implemented" if code == "not_implemented" else "mistake"
+    fields.setdefault("hint", "")
+    return Verdict(status, code, text.format(**fields))

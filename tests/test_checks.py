@@ -1,0 +1,463 @@
+"""The exercise checkers: a catalogue of typical wrong implementations, each named by its verdict."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+import cbam_lessons as cl
+from cbam_lessons.checks import (
+    MESSAGES,
+    cbam_parameters,
+    check_cbam_block,
+    check_cbam_overhead,
+    check_channel_attention,
+    check_residual_cbam,
+    check_spatial_attention,
+    diagnose_cbam_block,
+    diagnose_cbam_overhead,
+    diagnose_channel_attention,
+    diagnose_residual_cbam,
+    diagnose_spatial_attention,
+)
+from cbam_lessons.checks import _sandbox
+from cbam_lessons.checks.attention import channel_map, spatial_map
+
+# --- channel attention: correct variants and mistakes -------------------------------------
+
+
+class LinearChannelAttention(nn.Module):
+    """Correct, but different: Linear layers with biases, other names, adaptive pooling."""
+
+    def __init__(self, in_planes, ratio=16):
+        super().__init__()
+        self.squeeze = nn.Linear(in_planes, in_planes // ratio)
+        self.excite = nn.Linear(in_planes // ratio, in_planes)
+        self.avg, self.max = nn.AdaptiveAvgPool2d(1), nn.AdaptiveMaxPool2d(1)
+
+    def forward(self, x):
+        mlp = lambda z: self.excite(F.relu(self.squeeze(z.flatten(1))))  # noqa: E731
+        return torch.sigmoid(mlp(self.avg(x)) + mlp(self.max(x)))[:, :, None, None]
+
+
+class _Channel(cl.ChannelAttention):
+    """The reference with its pools exposed, so each mistake below changes one line."""
+
+    def pools(self, x):
+        return x.mean((2, 3), keepdim=True), x.amax((2, 3), keepdim=True)
+
+
+class OnlyAvg(_Channel):
+    def forward(self, x):
+        return self.sigmoid(self.mlp(self.pools(x)[0]))
+
+
+class OnlyMax(_Channel):
+    def forward(self, x):
+        return self.sigmoid(self.mlp(self.pools(x)[1]))
+
+
+class NoSigmoid(_Channel):
+    def forward(self, x):
+        a, m = self.pools(x)
+        return self.mlp(a) + self.mlp(m)
+
+
+class Softmax(_Channel):
+    def forward(self, x):
+        a, m = self.pools(x)
+        return torch.softmax(self.mlp(a) + self.mlp(m), dim=1)
+
+
+class NoRelu(_Channel):
+    def forward(self, x):
+        a, m = self.pools(x)
+        return self.sigmoid(self.fc2(self.fc1(a)) + self.fc2(self.fc1(m)))
+
+
+class SigmoidEach(_Channel):
+    def forward(self, x):
+        a, m = self.pools(x)
+        return self.sigmoid(self.mlp(a)) + self.sigmoid(self.mlp(m))
+
+
+class WrongPoolDims(_Channel):
+    def forward(self, x):
+        a, m = x.mean(1, keepdim=True), x.amax(1, keepdim=True)
+        return self.sigmoid(self.mlp(a) + self.mlp(m))
+
+
+class NoKeepdimConv(_Channel):
+    def forward(self, x):
+        return self.sigmoid(self.mlp(x.mean((2, 3))) + self.mlp(x.amax((2, 3))))
+
+
+class NoKeepdimLinear(LinearChannelAttention):
+    def forward(self, x):
+        mlp = lambda z: self.excite(F.relu(self.squeeze(z)))  # noqa: E731
+        return torch.sigmoid(mlp(x.mean((2, 3))) + mlp(x.amax((2, 3))))
+
+
+class RatioIgnored(nn.Module):
+    def __init__(self, in_planes, ratio=16):
+        super().__init__()
+        self.fc1 = nn.Conv2d(in_planes, in_planes, 1, bias=False)
+        self.fc2 = nn.Conv2d(in_planes, in_planes, 1, bias=False)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc2(F.relu(self.fc1(x.mean((2, 3), keepdim=True)))))
+
+
+class SeparateMLPs(nn.Module):
+    def __init__(self, in_planes, ratio=16):
+        super().__init__()
+        self.avg_mlp = LinearChannelAttention(in_planes, ratio)
+        self.max_mlp = LinearChannelAttention(in_planes, ratio)
+
+    def forward(self, x):
+        return self.avg_mlp(x)
+
+
+class ChannelReturnsRefined(cl.ChannelAttention):
+    def forward(self, x):
+        return x * super().forward(x)
+
+
+CHANNEL_MISTAKES = [
+    (OnlyAvg, "only_avg"), (OnlyMax, "only_max"), (NoSigmoid, "no_sigmoid"), (Softmax, "softmax"),
+    (NoRelu, "no_relu"), (SigmoidEach, "sigmoid_each"), (WrongPoolDims, "wrong_pool_dims_channel"),
+    (NoKeepdimConv, "no_keepdim"), (NoKeepdimLinear, "no_keepdim"), (RatioIgnored, "ratio_ignored"),
+    (SeparateMLPs, "separate_mlps"), (ChannelReturnsRefined, "returns_refined"),
+]
+
+# --- spatial attention ----------------------------------------------------------------------
+
+
+class ConvWithBias(nn.Module):
+    """Correct, but different: torch.max, a bias, and another attribute name."""
+
+    def __init__(self, kernel_size=7):
+        super().__init__()
+        self.gate = nn.Conv2d(2, 1, kernel_size, padding=kernel_size // 2)
+
+    def forward(self, x):
+        return torch.sigmoid(self.gate(torch.cat([x.mean(1, keepdim=True), x.max(1, keepdim=True)[0]], 1)))
+
+
+class MaxMeanOrder(cl.SpatialAttention):
+    def forward(self, x):
+        return self.sigmoid(self.conv1(torch.cat([x.amax(1, keepdim=True), x.mean(1, keepdim=True)], 1)))
+
+
+class FixedPadding(cl.SpatialAttention):
+    def __init__(self, kernel_size=7):
+        super().__init__(kernel_size)
+        self.conv1.padding = (1, 1)
+
+
+class MeanOnly(nn.Module):
+    def __init__(self, kernel_size=7):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 1, kernel_size, padding=kernel_size // 2, bias=False)
+
+    def forward(self, x):
+        return torch.sigmoid(self.conv1(x.mean(1, keepdim=True)))
+
+
+class MaxOnly(MeanOnly):
+    def forward(self, x):
+        return torch.sigmoid(self.conv1(x.amax(1, keepdim=True)))
+
+
+class KernelIgnored(cl.SpatialAttention):
+    def __init__(self, kernel_size=7):
+        super().__init__(5)
+
+
+class SpatialNoSigmoid(cl.SpatialAttention):
+    def forward(self, x):
+        return self.conv1(torch.cat([x.mean(1, keepdim=True), x.amax(1, keepdim=True)], 1))
+
+
+class SpatialSoftmax(SpatialNoSigmoid):
+    def forward(self, x):
+        logits = super().forward(x)
+        return torch.softmax(logits.flatten(1), 1).view_as(logits)
+
+
+class SpatialWrongDims(cl.SpatialAttention):
+    def forward(self, x):
+        return self.sigmoid(self.conv1(torch.cat([x.mean((2, 3), keepdim=True), x.amax((2, 3), keepdim=True)], 1)))
+
+
+class SpatialNoKeepdim(cl.SpatialAttention):
+    def forward(self, x):
+        return self.sigmoid(self.conv1(torch.cat([x.mean(1), x.amax(1)], 1)))
+
+
+class SpatialReturnsRefined(cl.SpatialAttention):
+    def forward(self, x):
+        return x * super().forward(x)
+
+
+SPATIAL_MISTAKES = [
+    (FixedPadding, "padding_wrong"), (MeanOnly, "spatial_only_avg"), (MaxOnly, "spatial_only_max"),
+    (KernelIgnored, "kernel_ignored"), (SpatialNoSigmoid, "no_sigmoid"), (SpatialSoftmax, "softmax"),
+    (SpatialWrongDims, "wrong_pool_dims_spatial"), (SpatialNoKeepdim, "no_keepdim"),
+    (SpatialReturnsRefined, "returns_refined"),
+]
+
+# --- the block -------------------------------------------------------------------------------
+
+
+class SpatialFirst(cl.CBAMBlock):
+    def forward(self, x):
+        out = x * self.sa(x)
+        return out * self.ca(out)
+
+
+class Parallel(cl.CBAMBlock):
+    def forward(self, x):
+        return x * self.ca(x) * self.sa(x)
+
+
+class AddedToInput(cl.CBAMBlock):
+    def forward(self, x):
+        return x + super().forward(x)
+
+
+class ReturnsMap(cl.CBAMBlock):
+    def forward(self, x):
+        return self.sa(x * self.ca(x))
+
+
+class ChannelOnlyApplied(cl.CBAMBlock):
+    def forward(self, x):
+        return x * self.ca(x)
+
+
+BLOCK_MISTAKES = [
+    (SpatialFirst, "spatial_first"), (Parallel, "parallel"), (AddedToInput, "added_to_input"),
+    (ReturnsMap, "returns_map"), (ChannelOnlyApplied, "missing_gate"),
+]
+
+# --- the residual block ---------------------------------------------------------------------
+
+
+class AfterAddition(cl.ResidualCBAMBlock):
+    def forward(self, x):
+        return self.cbam(F.relu(x + self.branch(x)))
+
+
+class OnShortcut(cl.ResidualCBAMBlock):
+    def forward(self, x):
+        return F.relu(self.cbam(x) + self.branch(x))
+
+
+class NoShortcut(cl.ResidualCBAMBlock):
+    def forward(self, x):
+        return F.relu(self.cbam(self.branch(x)))
+
+
+class NoFinalRelu(cl.ResidualCBAMBlock):
+    def forward(self, x):
+        return x + self.cbam(self.branch(x))
+
+
+class Renamed(nn.Module):
+    def __init__(self, channels, ratio=16, kernel_size=7):
+        super().__init__()
+        self.block = cl.ResidualCBAMBlock(channels, ratio, kernel_size)
+
+    def forward(self, x):
+        return self.block(x)
+
+
+RESIDUAL_MISTAKES = [
+    (AfterAddition, "cbam_after_addition"), (OnShortcut, "cbam_on_shortcut"), (NoShortcut, "no_shortcut"),
+    (NoFinalRelu, "no_final_relu"), (Renamed, "template_names"),
+]
+
+# --- counting ----------------------------------------------------------------------------------
+
+COUNTING_MISTAKES = [
+    (lambda c, r, k: (c / r, 2 * c * (c // r) + 2 * k * k), "hidden_not_floored"),
+    (lambda c, r, k: (c * r, 0), "hidden_times_ratio"),
+    (lambda c, r, k: (c // r, 2 * c * (c // r)), "forgot_spatial"),
+    (lambda c, r, k: (c // r, 2 * c * (c // r) + k * k), "spatial_one_input"),
+    (lambda c, r, k: (c // r, c * (c // r) + 2 * k * k), "one_mlp_layer"),
+    (lambda c, r, k: (c // r, 2 * c * (c // r) + 2 * k * k + c // r + c), "counted_bias"),
+    (lambda c, r, k: (c // r, 4 * c * (c // r) + 2 * k * k), "mlp_counted_twice"),
+    (lambda c, r, k: (c // r, 12345), "wrong_count"),
+    (lambda c, r, k: 2 * c, "wrong_type"),
+]
+
+CATALOGUE = (
+    [(diagnose_channel_attention, cls, code) for cls, code in CHANNEL_MISTAKES]
+    + [(diagnose_spatial_attention, cls, code) for cls, code in SPATIAL_MISTAKES]
+    + [(diagnose_cbam_block, cls, code) for cls, code in BLOCK_MISTAKES]
+    + [(diagnose_residual_cbam, cls, code) for cls, code in RESIDUAL_MISTAKES]
+    + [(diagnose_cbam_overhead, fn, code) for fn, code in COUNTING_MISTAKES]
+)
+
+
+def _name(entry):
+    return f"{entry[0].__name__.replace('diagnose_', '')}-{entry[2]}"
+
+
+@pytest.mark.parametrize("diagnose, student, code", CATALOGUE, ids=[_name(e) for e in CATALOGUE])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_wrong_implementation_gets_its_own_verdict(diagnose, student, code, lang):
+    result = diagnose(student, lang)
+    assert result.status == "mistake" and result.code == code, result.message
+    assert result.message.startswith("❌") and "{" not in result.message
+
+
+def test_the_catalogue_covers_many_distinct_mistakes():
+    assert len({code for _, _, code in CATALOGUE}) >= 12
+
+
+@pytest.mark.parametrize(
+    "diagnose, student",
+    [
+        (diagnose_channel_attention, cl.ChannelAttention), (diagnose_channel_attention, LinearChannelAttention),
+        (diagnose_spatial_attention, cl.SpatialAttention), (diagnose_spatial_attention, ConvWithBias),
+        (diagnose_cbam_block, cl.CBAMBlock), (diagnose_residual_cbam, cl.ResidualCBAMBlock),
+        (diagnose_cbam_overhead, cbam_parameters),
+    ],
+)
+def test_correct_implementations_pass(diagnose, student):
+    for lang in ("en", "zh"):
+        assert diagnose(student, lang).passed, diagnose(student, lang).message
+
+
+def test_official_max_mean_order_passes_with_a_note():
+    result = diagnose_spatial_attention(MaxMeanOrder)
+    assert result.passed and result.code == "passed_swapped_order"
+
+
+# --- a student's code never crashes the checker -----------------------------------------------
+
+
+class Blank(nn.Module):
+    def __init__(self, *args):
+        super().__init__()
+
+    def forward(self, x):
+        raise NotImplementedError("write your forward here")
+
+
+class BlankInit(nn.Module):
+    def __init__(self, *args):
+        raise NotImplementedError
+
+
+class Raises(cl.CBAMBlock):
+    def forward(self, x):
+        return x @ x  # (N, C, H, W) @ (N, C, H, W): H != W, so it raises
+
+
+class ReturnsNumpy(cl.SpatialAttention):
+    def forward(self, x):
+        return super().forward(x).numpy()
+
+
+class LoopsForever(cl.ChannelAttention):
+    stop = None  # a threading.Event, so a test can end a loop the checker had to abandon
+
+    def forward(self, x):
+        while not (self.stop and self.stop.is_set()):
+            pass
+
+
+@pytest.mark.parametrize("diagnose", [diagnose_channel_attention, diagnose_spatial_attention, diagnose_cbam_block, diagnose_residual_cbam])
+@pytest.mark.parametrize("student", [Blank, BlankInit])
+def test_blanks_are_reported_as_not_implemented(diagnose, student):
+    for lang in ("en", "zh"):
+        result = diagnose(student, lang)
+        assert result.status == "not_implemented" and result.message.startswith("⏳"), result.message
+
+
+def test_exceptions_wrong_types_and_instances_are_explained():
+    raised = diagnose_cbam_block(Raises)
+    assert raised.code == "raised" and "RuntimeError" in raised.message and "forward(x)" in raised.message
+    assert diagnose_spatial_attention(ReturnsNumpy).code == "wrong_type"
+    assert "ndarray" in diagnose_spatial_attention(ReturnsNumpy).message
+    assert diagnose_channel_attention(cl.ChannelAttention(32, 8)).code == "not_a_module_class"
+    assert diagnose_cbam_overhead(lambda c, r, k: 1 / 0).code == "raised"
+
+
+def test_endless_loop_is_stopped_and_explained(monkeypatch):
+    monkeypatch.setattr(_sandbox, "TIME_LIMIT_S", 0.3)
+    result = diagnose_channel_attention(LoopsForever, "zh")
+    assert result.code == "timeout" and "0.3" in result.message and "循环" in result.message
+
+
+def test_endless_loop_is_stopped_outside_the_main_thread(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(_sandbox, "TIME_LIMIT_S", 0.3)
+    monkeypatch.setattr(LoopsForever, "stop", threading.Event())
+    results = []
+    worker = threading.Thread(target=lambda: results.append(diagnose_channel_attention(LoopsForever)))
+    worker.start()
+    worker.join(10)
+    LoopsForever.stop.set()  # end the abandoned loop, which would otherwise spin until the process exits
+    assert results and results[0].code == "timeout"
+
+
+def test_check_functions_print_the_verdict(capsys):
+    check_channel_attention(cl.ChannelAttention, lang="zh")
+    check_spatial_attention(Blank, lang="en")
+    check_cbam_block(SpatialFirst)
+    check_residual_cbam(cl.ResidualCBAMBlock)
+    check_cbam_overhead(lambda c, r, k: (c // r, 2 * c * (c // r)), lang="zh")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("✅ 通过") and lines[1].startswith("⏳ Not implemented yet")
+    assert "Spatial attention is applied before channel" in lines[2] and lines[3].startswith("✅")
+    assert "2·k·k = 98" in lines[4] or "2·k·k = 18" in lines[4]
+
+
+def test_every_message_exists_in_both_languages_with_the_same_placeholders():
+    import string
+
+    fields = lambda text: {f for _, f, _, _ in string.Formatter().parse(text) if f}  # noqa: E731
+    for code, (en, zh) in MESSAGES.items():
+        assert en and zh and fields(en) == fields(zh), code
+
+
+# --- property: random shape settings never make a correct implementation fail ---------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    channels=st.integers(1, 64), ratio=st.integers(1, 32), k=st.sampled_from([1, 3, 5, 7, 9]),
+    n=st.integers(1, 4), h=st.integers(1, 12), w=st.integers(1, 12),
+)
+def test_random_settings_never_fail_a_correct_implementation(channels, ratio, k, n, h, w):
+    from cbam_lessons.checks import attention
+
+    if channels // ratio == 0:
+        ratio = channels
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(attention, "SETTINGS", [(channels, ratio, k, n, h, w)])
+        _assert_all_pass(channels, ratio, k, n, h, w)
+
+
+def _assert_all_pass(channels, ratio, k, n, h, w):
+    for diagnose, student in [
+        (diagnose_channel_attention, LinearChannelAttention), (diagnose_channel_attention, cl.ChannelAttention),
+        (diagnose_spatial_attention, cl.SpatialAttention), (diagnose_spatial_attention, ConvWithBias),
+        (diagnose_cbam_block, cl.CBAMBlock),
+    ]:
+        result = diagnose(student)
+        assert result.passed, f"{student.__name__} with {(channels, ratio, k, n, h, w)}: {result.message}"
+
+
+def test_reference_maps_match_the_package_modules():
+    ca, sa = cl.ChannelAttention(16, 4), cl.SpatialAttention(5)
+    x = torch.randn(2, 16, 6, 6)
+    torch.testing.assert_close(channel_map(x, ca.fc1.weight[:, :, 0, 0], ca.fc2.weight[:, :, 0, 0]), ca(x))
+    torch.testing.assert_close(spatial_map(x, sa.conv1.weight), sa(x))
