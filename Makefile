@@ -39,12 +39,13 @@ test: install
 	$(BIN)/python -m pytest tests
 	$(NBVAL) book
 
-# Re-execute every chapter in place (after editing one), saving widget state for the site.
+# Re-execute every chapter in place (after editing one), regenerate the student notebooks
+# from the chapters' marked solutions, and execute those too. Widget state is saved for the site.
+EXECUTE := CBAM_PROGRESS=0 ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=True
 notebooks: install
-	cd book && for nb in en/*.ipynb zh/*.ipynb; do \
-		CBAM_PROGRESS=0 ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-			--ExecutePreprocessor.store_widget_state=True "$$nb" || exit 1; \
-	done
+	cd book && for nb in en/*.ipynb zh/*.ipynb; do $(EXECUTE) "$$nb" || exit 1; done
+	$(BIN)/python -m cbam_lessons.student_notebooks book
+	cd book && for nb in en/exercises/*.ipynb zh/exercises/*.ipynb; do $(EXECUTE) "$$nb" || exit 1; done
 
 # Two builds, one site: English at _build/html, Chinese at _build/html/zh (its own language
 # setting gives lang="zh-CN", Chinese theme texts and a Chinese search index).

@@ -7,14 +7,18 @@ import ast
 import json
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
+
+from cbam_lessons.student_notebooks import blank_solutions, student_notebooks
 
 ROOT = Path(__file__).parent.parent
 BOOK = ROOT / "book"
 EN = sorted((BOOK / "en").glob("*.ipynb"))
 ZH = sorted((BOOK / "zh").glob("*.ipynb"))
-NOTEBOOKS = EN + ZH
+STUDENT = sorted((BOOK / "en" / "exercises").glob("*.ipynb")) + sorted((BOOK / "zh" / "exercises").glob("*.ipynb"))
+NOTEBOOKS = EN + ZH + STUDENT
 
 
 def _cells(path, kind="code"):
@@ -48,6 +52,7 @@ def program(path):
 
 def test_the_book_has_chapters_in_both_languages():
     assert len(EN) >= 5 and [p.name for p in EN] == [p.name for p in ZH]
+    assert len(STUDENT) >= 8
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
@@ -61,9 +66,9 @@ def test_every_code_cell_was_executed_in_order_without_errors(path):
         assert not errors, f"cell {i} stores an error: {errors[0]['ename']}"
 
 
-@pytest.mark.parametrize("en", EN, ids=lambda p: p.name)
+@pytest.mark.parametrize("en", [p for p in NOTEBOOKS if "/en/" in p.as_posix()], ids=lambda p: str(p.relative_to(BOOK)))
 def test_chinese_twin_runs_the_same_code(en):
-    zh = BOOK / "zh" / en.name
+    zh = BOOK / "zh" / en.relative_to(BOOK / "en")
     assert zh.exists(), f"{en.relative_to(ROOT)} has no Chinese twin"
     en_code, zh_code = program(en), program(zh)
     assert len(en_code) == len(zh_code), "different numbers of code cells"
@@ -113,3 +118,48 @@ def test_no_stored_output_is_a_warning(path):
     for i, cell in enumerate(_cells(path)):
         stderr = [o for o in cell["outputs"] if o["output_type"] == "stream" and o["name"] == "stderr"]
         assert not stderr, f"cell {i} wrote to stderr: {''.join(stderr[0]['text'])[:200]}"
+
+
+# --- exercises and student notebooks -------------------------------------------------------
+
+
+def _check_cells(path):
+    """Code cells that end with a checker call, e.g. `check_channel_attention(...)`."""
+    return [c for c in _cells(path) if _source(c).strip() and _source(c).strip().splitlines()[-1].startswith("check_")]
+
+
+@pytest.mark.parametrize("path", EN[1:] + ZH[1:], ids=lambda p: str(p.relative_to(BOOK)))
+def test_chapters_end_with_exercises_whose_solutions_pass_their_checks(path):
+    checks = _check_cells(path)
+    assert checks, "no coding exercise with a check"
+    for cell in checks:
+        printed = "".join(o.get("text", "") for o in cell["outputs"] if o["output_type"] == "stream")
+        assert printed.startswith("✅"), printed
+
+
+@pytest.mark.parametrize("path", STUDENT, ids=lambda p: str(p.relative_to(BOOK)))
+def test_student_notebooks_report_not_implemented_instead_of_failing(path):
+    checks = _check_cells(path)
+    assert checks
+    for cell in checks:
+        printed = "".join(o.get("text", "") for o in cell["outputs"] if o["output_type"] == "stream")
+        assert printed.startswith("⏳"), printed
+    assert "NotImplementedError" in "".join(_source(c) for c in _cells(path))
+
+
+def test_committed_student_notebooks_are_what_the_tool_generates():
+    generated = student_notebooks(BOOK)
+    assert sorted(generated) == STUDENT, "run `make notebooks` to regenerate the student notebooks"
+    for path, notebook in generated.items():
+        committed = nbformat.read(path, as_version=4)
+        shape = lambda nb: [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells]  # noqa: E731
+        assert shape(committed) == shape(notebook), f"{path.relative_to(ROOT)} is stale: run `make notebooks`"
+
+
+def test_blank_solutions_keeps_the_scaffold_and_the_hint():
+    source = "class A:\n    def f(self):\n        # BEGIN SOLUTION: return two\n        return 2\n        # END SOLUTION\n"
+    assert blank_solutions(source) == "class A:\n    def f(self):\n        raise NotImplementedError('return two')\n"
+    with pytest.raises(ValueError, match="without END SOLUTION"):
+        blank_solutions("# BEGIN SOLUTION: x\npass")
+    with pytest.raises(ValueError, match="END SOLUTION without BEGIN"):
+        blank_solutions("pass\n# END SOLUTION")
