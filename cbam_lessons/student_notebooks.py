@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION:\s*(?P<hint>.*?)\s*$")
+BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION:\s*(?P<hint>.*?)\s*$", re.M)
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 
 BANNER = {

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 import yaml
 
-from cbam_lessons.student_notebooks import blank_solutions, student_notebooks
+from cbam_lessons.student_notebooks import BANNER, blank_solutions, main, student_notebooks, student_version
 
 ROOT = Path(__file__).parent.parent
 BOOK = ROOT / "book"
@@ -123,6 +123,11 @@ def test_no_stored_output_is_a_warning(path):
 # --- exercises and student notebooks -------------------------------------------------------
 
 
+def _printed(cell):
+    """Everything a code cell printed to stdout."""
+    return "".join(_source({"source": o["text"]}) for o in cell["outputs"] if o["output_type"] == "stream" and o["name"] == "stdout")
+
+
 def _check_cells(path):
     """Code cells that end with a checker call, e.g. `check_channel_attention(...)`."""
     return [c for c in _cells(path) if _source(c).strip() and _source(c).strip().splitlines()[-1].startswith("check_")]
@@ -133,8 +138,7 @@ def test_chapters_end_with_exercises_whose_solutions_pass_their_checks(path):
     checks = _check_cells(path)
     assert checks, "no coding exercise with a check"
     for cell in checks:
-        printed = "".join(o.get("text", "") for o in cell["outputs"] if o["output_type"] == "stream")
-        assert printed.startswith("✅"), printed
+        assert _printed(cell).startswith("✅"), _printed(cell)
 
 
 @pytest.mark.parametrize("path", STUDENT, ids=lambda p: str(p.relative_to(BOOK)))
@@ -142,8 +146,7 @@ def test_student_notebooks_report_not_implemented_instead_of_failing(path):
     checks = _check_cells(path)
     assert checks
     for cell in checks:
-        printed = "".join(o.get("text", "") for o in cell["outputs"] if o["output_type"] == "stream")
-        assert printed.startswith("⏳"), printed
+        assert _printed(cell).startswith("⏳"), _printed(cell)
     assert "NotImplementedError" in "".join(_source(c) for c in _cells(path))
 
 
@@ -163,3 +166,23 @@ def test_blank_solutions_keeps_the_scaffold_and_the_hint():
         blank_solutions("# BEGIN SOLUTION: x\npass")
     with pytest.raises(ValueError, match="END SOLUTION without BEGIN"):
         blank_solutions("pass\n# END SOLUTION")
+
+
+def test_generator_writes_student_notebooks_only_for_chapters_with_solutions(tmp_path, capsys):
+    new = nbformat.v4
+    solved = new.new_notebook(cells=[new.new_markdown_cell("# Ch"), new.new_code_cell("# BEGIN SOLUTION: 两个\nx = 2\n# END SOLUTION")])
+    solved.cells[1].outputs = [new.new_output("stream", name="stdout", text="2")]
+    solved.metadata["language"] = "zh-CN"
+    plain = new.new_notebook(cells=[new.new_code_cell("print(1)")])
+    (tmp_path / "en").mkdir()
+    (tmp_path / "zh").mkdir()
+    nbformat.write(plain, tmp_path / "en" / "00_intro.ipynb")
+    nbformat.write(solved, tmp_path / "zh" / "01_ch.ipynb")
+    assert student_version(plain, "00_intro.ipynb") is None
+    main(str(tmp_path))
+    assert "wrote" in capsys.readouterr().out
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("exercises/*.ipynb"))
+    assert written == ["zh/exercises/01_ch.ipynb"]
+    student = nbformat.read(tmp_path / "zh" / "exercises" / "01_ch.ipynb", as_version=4)
+    assert student.cells[0].source == BANNER["zh"].format(name="01_ch.ipynb")
+    assert student.cells[2].source == "raise NotImplementedError('两个')" and student.cells[2].outputs == []
