@@ -51,3 +51,11 @@ def test_widget_page_carries_the_saved_widget_state():
         html = next(p for p in PAGES[lang] if p.name.startswith("04_")).read_text(encoding="utf-8")
         assert "application/vnd.jupyter.widget-state+json" in html
         assert "application/vnd.jupyter.widget-view+json" in html
+
+
+def test_exercise_answers_are_folded_away():
+    for lang in ("en", "zh"):
+        for page in PAGES[lang][1:]:  # chapters 1-4
+            dropdowns = re.findall(r"<details[^>]*sd-dropdown[^>]*>", page.read_text(encoding="utf-8"))
+            assert dropdowns, f"{page} has no answer dropdowns"
+            assert not any(" open" in d for d in dropdowns), f"{page} shows an answer unfolded"
