@@ -133,7 +133,10 @@ def _check_cells(path):
     return [c for c in _cells(path) if _source(c).strip() and _source(c).strip().splitlines()[-1].startswith("check_")]
 
 
-@pytest.mark.parametrize("path", EN[1:] + ZH[1:], ids=lambda p: str(p.relative_to(BOOK)))
+CODING_EXERCISE_CHAPTERS = [p for p in EN + ZH if p.name[:2] in ("01", "02", "03", "04")]
+
+
+@pytest.mark.parametrize("path", CODING_EXERCISE_CHAPTERS, ids=lambda p: str(p.relative_to(BOOK)))
 def test_chapters_end_with_exercises_whose_solutions_pass_their_checks(path):
     checks = _check_cells(path)
     assert checks, "no coding exercise with a check"
