@@ -3,7 +3,7 @@
     F' = Mc(F) ⊗ F,   F'' = Ms(F') ⊗ F'
 
 Modules: :mod:`.channel_attention`, :mod:`.spatial_attention`, :mod:`.cbam_block`,
-:mod:`.models`, :mod:`.residual`, :mod:`.data`, :mod:`.train`, :mod:`.device`, :mod:`.viz`, :mod:`.diagram`, and :mod:`.checks` for the exercises.
+:mod:`.models`, :mod:`.residual`, :mod:`.resnet`, :mod:`.localization`, :mod:`.data`, :mod:`.train`, :mod:`.device`, :mod:`.viz`, :mod:`.diagram`, and :mod:`.checks` for the exercises.
 """
 
 from .cbam_block import ARRANGEMENTS, CBAMBlock

@@ -34,6 +34,20 @@ def odd_kernel_size(owner: str, kernel_size: object) -> int:
     return kernel_size
 
 
+def choices(owner: str, name: str, values: object, allowed) -> tuple[str, ...]:
+    """Return ``values`` as a tuple if it is a non-empty sequence of distinct names from ``allowed``."""
+    if isinstance(values, str):
+        raise ValueError(f"{owner}: {name} must be a tuple of names, got the string {values!r}. Write ({values!r},).")
+    values = tuple(values)
+    unknown = [v for v in values if v not in allowed]
+    if not values or unknown or len(set(values)) != len(values):
+        raise ValueError(
+            f"{owner}: {name} must be a non-empty tuple of distinct names from {tuple(allowed)}, "
+            f"got {values!r}. Use e.g. {tuple(allowed)}."
+        )
+    return values
+
+
 def hidden_width(owner: str, in_planes: int, ratio: int) -> int:
     """Width C // r of the bottleneck MLP; raise if the reduction leaves no hidden unit."""
     hidden = in_planes // ratio

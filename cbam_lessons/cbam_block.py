@@ -37,11 +37,23 @@ class CBAMBlock(nn.Module):
             - ``"parallel"``: both maps computed from F, F'' = Mc(F) ⊗ Ms(F) ⊗ F
             - ``"channel"`` / ``"spatial"``: one gate only, F' = M(F) ⊗ F
 
+        channel_pools: pools of the channel attention, see :class:`ChannelAttention`.
+        spatial_compress: ``"pool"`` or ``"conv"``, see :class:`SpatialAttention`.
+
     Submodules are ``ca`` (:class:`ChannelAttention`) and ``sa`` (:class:`SpatialAttention`);
     a single-gate block has only the one it uses.
     """
 
-    def __init__(self, in_channels: int, ratio: int = 16, kernel_size: int = 7, *, arrangement: str = "channel-spatial"):
+    def __init__(
+        self,
+        in_channels: int,
+        ratio: int = 16,
+        kernel_size: int = 7,
+        *,
+        arrangement: str = "channel-spatial",
+        channel_pools: tuple[str, ...] = ("avg", "max"),
+        spatial_compress: str = "pool",
+    ):
         super().__init__()
         if arrangement not in ARRANGEMENTS:
             raise ValueError(
@@ -51,9 +63,9 @@ class CBAMBlock(nn.Module):
         self.in_channels = in_channels
         self.arrangement = arrangement
         if arrangement != "spatial":
-            self.ca = ChannelAttention(in_channels, ratio)
+            self.ca = ChannelAttention(in_channels, ratio, pools=channel_pools)
         if arrangement != "channel":
-            self.sa = SpatialAttention(kernel_size)
+            self.sa = SpatialAttention(kernel_size, compress=spatial_compress, in_channels=in_channels)
         # Names of the gates in the order they are applied (sequential arrangements).
         self._order = {"spatial-channel": ("sa", "ca"), "channel": ("ca",), "spatial": ("sa",)}.get(
             arrangement, ("ca", "sa")

@@ -24,7 +24,8 @@ class CBAMModel(nn.Module):
         num_classes: number of output logits.
         in_channels: channels of the input images (3 for RGB).
         widths: channels of the three stages; the seed uses (64, 128, 256).
-        ratio, kernel_size, arrangement: passed to every :class:`CBAMBlock`.
+        ratio, kernel_size, arrangement, channel_pools, spatial_compress: passed to every
+            :class:`CBAMBlock` (the last three select the variants of the paper's ablations).
 
     With the defaults the modules and state_dict keys are exactly the seed's
     (``conv1``, ``bn1``, ``cbam1.ca.fc1``, ..., ``fc``).
@@ -39,6 +40,8 @@ class CBAMModel(nn.Module):
         ratio: int = 16,
         kernel_size: int = 7,
         arrangement: str = "channel-spatial",
+        channel_pools: tuple[str, ...] = ("avg", "max"),
+        spatial_compress: str = "pool",
     ):
         super().__init__()
         name = type(self).__name__
@@ -50,7 +53,13 @@ class CBAMModel(nn.Module):
             _validate.positive_int(name, "each of widths", w)
         self.in_channels = in_channels
         c1, c2, c3 = widths
-        attention = dict(ratio=ratio, kernel_size=kernel_size, arrangement=arrangement)
+        attention = dict(
+            ratio=ratio,
+            kernel_size=kernel_size,
+            arrangement=arrangement,
+            channel_pools=channel_pools,
+            spatial_compress=spatial_compress,
+        )
         self.conv1 = nn.Conv2d(in_channels, c1, kernel_size=3, stride=2, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(c1)
         self.cbam1 = self.make_attention(c1, **attention)

@@ -83,38 +83,51 @@ def _as_image(image: torch.Tensor) -> np.ndarray:
 
 def show_attention(
     images: torch.Tensor,
-    maps: torch.Tensor,
+    maps: torch.Tensor | Sequence[torch.Tensor],
     masks: torch.Tensor | None = None,
     *,
     titles: Sequence[str] | None = None,
     row_labels: Sequence[str] = ("image", "attention"),
     cmap: str = "jet",
     alpha: float = 0.5,
+    normalize: bool = False,
 ):
-    """Show each image above its attention map, upsampled to the image size and overlaid.
+    """Show each image above its attention map(s), upsampled to the image size and overlaid.
 
     Args:
         images: (N, 3, H, W) in [0, 1].
-        maps: (N, 1, h, w) or (N, h, w) attention maps in [0, 1], any h, w.
-        masks: optional (N, H, W) ground-truth object masks, outlined in white on the overlay.
-        titles: one title per column; row_labels: the two row names (translate them for Chinese).
+        maps: (N, 1, h, w) or (N, h, w) attention maps in [0, 1], any h, w; or a list of
+            such tensors, one row each (e.g. spatial attention next to Grad-CAM).
+        masks: optional (N, H, W) ground-truth object masks, outlined in white on the overlays.
+        titles: one title per column; row_labels: the image row's name, then one per map row
+            (translate them for Chinese).
+        normalize: stretch each map to [0, 1] on its own, to compare where maps peak
+            rather than their absolute values (Grad-CAM has no fixed scale).
 
     Returns:
         the matplotlib Figure.
     """
-    if maps.dim() == 3:
-        maps = maps[:, None]
+    rows = [maps] if isinstance(maps, torch.Tensor) else list(maps)
+    rows = [m[:, None] if m.dim() == 3 else m for m in rows]
     n, _, height, width = images.shape
-    if maps.shape[0] != n:
-        raise ValueError(f"show_attention: got {n} images but {maps.shape[0]} maps.")
-    upsampled = _numpy(F.interpolate(maps.detach().float(), size=(height, width), mode="bilinear", align_corners=False))
-    fig, axes = plt.subplots(2, n, figsize=(1.6 * n, 3.4), squeeze=False)
+    if any(m.shape[0] != n for m in rows) or len(row_labels) != len(rows) + 1:
+        raise ValueError(
+            f"show_attention: got {n} images, maps for {[m.shape[0] for m in rows]} images and "
+            f"{len(row_labels)} row labels. Pass one map per image and one label per row ({len(rows) + 1})."
+        )
+    fig, axes = plt.subplots(len(rows) + 1, n, figsize=(1.6 * n, 1.7 * (len(rows) + 1)), squeeze=False)
+    for row, m in enumerate(rows, start=1):
+        m = F.interpolate(m.detach().float().cpu(), size=(height, width), mode="bilinear", align_corners=False)
+        if normalize:
+            low, high = m.amin(dim=(2, 3), keepdim=True), m.amax(dim=(2, 3), keepdim=True)
+            m = (m - low) / (high - low).clamp_min(1e-12)
+        for i in range(n):
+            axes[row, i].imshow(_as_image(images[i]))
+            axes[row, i].imshow(_numpy(m[i, 0]), cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+            if masks is not None:
+                axes[row, i].contour(_numpy(masks[i]), levels=[0.5], colors="white", linewidths=1)
     for i in range(n):
         axes[0, i].imshow(_as_image(images[i]))
-        axes[1, i].imshow(_as_image(images[i]))
-        axes[1, i].imshow(upsampled[i, 0], cmap=cmap, alpha=alpha, vmin=0, vmax=1)
-        if masks is not None:
-            axes[1, i].contour(_numpy(masks[i]), levels=[0.5], colors="white", linewidths=1)
         if titles is not None:
             axes[0, i].set_title(titles[i], fontsize=9)
     for row, label in enumerate(row_labels):

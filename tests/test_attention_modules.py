@@ -4,7 +4,7 @@ import handmath
 import pytest
 import torch
 
-from cbam_lessons import ARRANGEMENTS, CBAMBlock, ChannelAttention, SpatialAttention
+from cbam_lessons import ARRANGEMENTS, CBAMBlock, CBAMModel, ChannelAttention, SpatialAttention
 
 
 def test_channel_attention_shape_and_range():
@@ -77,6 +77,34 @@ def test_arrangements_follow_their_equations():
         torch.testing.assert_close(block(x), want)
 
 
+@pytest.mark.parametrize("pools", [("avg",), ("max",), ("max", "avg")])
+def test_channel_pools_ablation_sums_the_chosen_pools(pools):
+    gate = ChannelAttention(8, ratio=2, pools=pools)
+    x = torch.randn(3, 8, 5, 4)
+    pooled = {"avg": x.mean(dim=(2, 3), keepdim=True), "max": x.amax(dim=(2, 3), keepdim=True)}
+    torch.testing.assert_close(gate(x), torch.sigmoid(sum(gate.mlp(pooled[p]) for p in pools)))
+    assert set(gate.state_dict()) == {"fc1.weight", "fc2.weight"}  # one shared MLP whatever the pools
+
+
+def test_spatial_compress_conv_is_a_learned_1x1_reduction_then_the_kxk_conv():
+    gate = SpatialAttention(3, compress="conv", in_channels=6)
+    x = torch.randn(2, 6, 5, 7)
+    assert gate.reduce.weight.shape == (1, 6, 1, 1) and gate.conv1.weight.shape == (1, 1, 3, 3)
+    expected = torch.sigmoid(gate.conv1((x * gate.reduce.weight).sum(dim=1, keepdim=True)))
+    torch.testing.assert_close(gate(x), expected)
+    with pytest.raises(ValueError, match=r"expected shape \(N, 6, H, W\), received shape \(2, 4, 5, 7\)"):
+        gate(torch.randn(2, 4, 5, 7))
+
+
+def test_block_and_model_pass_the_ablation_options_on():
+    block = CBAMBlock(16, ratio=4, kernel_size=3, channel_pools=("max",), spatial_compress="conv")
+    assert block.ca.pools == ("max",) and block.sa.compress == "conv" and block.sa.in_channels == 16
+    model = CBAMModel(6, widths=(8, 16, 32), ratio=4, channel_pools=("avg",), spatial_compress="conv")
+    assert all(getattr(model, f"cbam{i}").ca.pools == ("avg",) for i in (1, 2, 3))
+    assert model.cbam3.sa.reduce.in_channels == 32
+    assert model(torch.randn(2, 3, 32, 32)).shape == (2, 6)
+
+
 def test_pools_accept_any_input_size():
     block = CBAMBlock(16, ratio=4)
     for size in [(1, 1), (3, 17), (32, 32)]:
@@ -99,6 +127,13 @@ def test_pools_accept_any_input_size():
         (lambda: CBAMBlock(0), r"in_channels must be a positive int"),
         (lambda: CBAMBlock(64, kernel_size=6), r"kernel_size must be odd"),
         (lambda: CBAMBlock(64, arrangement="add"), r"unknown arrangement 'add'.*'channel-spatial'"),
+        (lambda: ChannelAttention(16, pools=()), r"pools must be a non-empty tuple.*got \(\)"),
+        (lambda: ChannelAttention(16, pools=("avg", "mean")), r"distinct names from \('avg', 'max'\), got \('avg', 'mean'\)"),
+        (lambda: ChannelAttention(16, pools=("max", "max")), r"distinct names.*got \('max', 'max'\)"),
+        (lambda: ChannelAttention(16, pools="avg"), r"got the string 'avg'. Write \('avg',\)"),
+        (lambda: SpatialAttention(compress="mean"), r"compress must be 'pool' or 'conv', got 'mean'"),
+        (lambda: SpatialAttention(compress="conv"), r"compress='conv'.*needs in_channels. Pass in_channels=C"),
+        (lambda: SpatialAttention(compress="conv", in_channels=0), r"in_channels must be a positive int"),
     ],
 )
 def test_bad_arguments_fail_in_the_constructor(build, message):

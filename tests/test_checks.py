@@ -45,41 +45,41 @@ class LinearChannelAttention(nn.Module):
 class _Channel(cl.ChannelAttention):
     """The reference with its pools exposed, so each mistake below changes one line."""
 
-    def pools(self, x):
+    def pooled(self, x):
         return x.mean((2, 3), keepdim=True), x.amax((2, 3), keepdim=True)
 
 
 class OnlyAvg(_Channel):
     def forward(self, x):
-        return self.sigmoid(self.mlp(self.pools(x)[0]))
+        return self.sigmoid(self.mlp(self.pooled(x)[0]))
 
 
 class OnlyMax(_Channel):
     def forward(self, x):
-        return self.sigmoid(self.mlp(self.pools(x)[1]))
+        return self.sigmoid(self.mlp(self.pooled(x)[1]))
 
 
 class NoSigmoid(_Channel):
     def forward(self, x):
-        a, m = self.pools(x)
+        a, m = self.pooled(x)
         return self.mlp(a) + self.mlp(m)
 
 
 class Softmax(_Channel):
     def forward(self, x):
-        a, m = self.pools(x)
+        a, m = self.pooled(x)
         return torch.softmax(self.mlp(a) + self.mlp(m), dim=1)
 
 
 class NoRelu(_Channel):
     def forward(self, x):
-        a, m = self.pools(x)
+        a, m = self.pooled(x)
         return self.sigmoid(self.fc2(self.fc1(a)) + self.fc2(self.fc1(m)))
 
 
 class SigmoidEach(_Channel):
     def forward(self, x):
-        a, m = self.pools(x)
+        a, m = self.pooled(x)
         return self.sigmoid(self.mlp(a)) + self.sigmoid(self.mlp(m))
 
 

@@ -70,8 +70,23 @@ def test_show_attention_overlays_maps_and_masks(restore_rc):
     assert len(axes[3].images) == 2 and axes[3].images[1].get_array().shape == (32, 32)
     assert len(axes[3].collections) == 1  # the mask's outline
     plt.close(fig)
-    with pytest.raises(ValueError, match="got 3 images but 2 maps"):
+    with pytest.raises(ValueError, match=r"got 3 images, maps for \[2\] images"):
         show_attention(images, maps[:2])
+
+
+def test_show_attention_stacks_several_maps_and_can_normalize_each(restore_rc):
+    images = torch.rand(2, 3, 16, 16)
+    grad_cam_like = torch.zeros(2, 1, 4, 4)
+    grad_cam_like[:, :, 1, 2] = 7.0  # no fixed scale: far above 1
+    fig = show_attention(images, [torch.rand(2, 8, 8), grad_cam_like], normalize=True,
+                         row_labels=("image", "Ms", "Grad-CAM"))
+    axes = fig.axes
+    assert len(axes) == 6 and [axes[i].get_ylabel() for i in (0, 2, 4)] == ["image", "Ms", "Grad-CAM"]
+    shown = axes[4].images[1].get_array()
+    assert shown.shape == (16, 16) and shown.min() == 0 and shown.max() == 1  # stretched per image
+    plt.close(fig)
+    with pytest.raises(ValueError, match="one label per row \\(3\\)"):
+        show_attention(images, [grad_cam_like, grad_cam_like])
 
 
 def test_plot_channel_weights_draws_one_bar_per_channel(restore_rc):
