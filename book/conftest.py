@@ -10,7 +10,7 @@ from collections import defaultdict
 import pytest
 
 NOTEBOOK_LIMIT_S = 180
-TOTAL_LIMIT_S = 480
+TOTAL_LIMIT_S = 900
 
 _spans = defaultdict(lambda: [float("inf"), 0.0])
 
