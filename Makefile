@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: install fonts test notebooks book lab clean
+.PHONY: install fonts test test-gpu bench notebooks book lab clean
 
 install: $(STAMP) fonts
 
@@ -38,6 +38,20 @@ test: install
 	$(MAKE) book
 	$(BIN)/python -m pytest tests
 	$(NBVAL) book
+
+# On a CUDA machine: the unit tests with CUDA selected, then every notebook on the GPU. Stored
+# outputs come from the CPU, so nbval runs in lax mode: every cell must run without error; only
+# cells tagged `nbval-check-output` would be compared.
+test-gpu: install
+	$(BIN)/python -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'test-gpu: no CUDA device visible to torch')"
+	CBAM_DEVICE=cuda $(BIN)/python -m pytest tests
+	CBAM_DEVICE=cuda CBAM_PROGRESS=0 $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-sanitize-with book/sanitize.cfg book
+	$(MAKE) bench
+
+# Seed vs eager vs timm vs fast CBAM, floors, activation memory, training steps (on the default device).
+bench: install
+	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
+	$(BIN)/python benchmarks/bench_cbam.py
 
 # Re-execute every chapter in place (after editing one), regenerate the student notebooks
 # from the chapters' marked solutions, and execute those too. Widget state is saved for the site.
