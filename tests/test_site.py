@@ -59,3 +59,36 @@ def test_exercise_answers_are_folded_away():
             dropdowns = re.findall(r"<details[^>]*sd-dropdown[^>]*>", page.read_text(encoding="utf-8"))
             assert dropdowns, f"{page} has no answer dropdowns"
             assert not any(" open" in d for d in dropdowns), f"{page} shows an answer unfolded"
+
+
+ALL_HTML = sorted(SITE.rglob("*.html"))
+# Resources a browser fetches while rendering a page; <a href> links are only followed when clicked.
+FETCHED = re.compile(r'<(script|img|link|source|iframe)\b[^>]*?\b(src|href)="([^"]+)"', re.IGNORECASE)
+
+
+def external_resources(html: str) -> list[str]:
+    """Scripts, stylesheets, fonts and images a page loads from outside the site."""
+    return [url for _, _, url in FETCHED.findall(html) if re.match(r"(https?:)?//", url)]
+
+
+def test_the_external_resource_scan_catches_cdn_assets():
+    page = ('<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>'
+            '<link rel="stylesheet" href="//fonts.googleapis.com/css"><img src="../_static/a.png">'
+            '<a href="https://arxiv.org/abs/1807.06521">paper</a>')
+    assert external_resources(page) == ["https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js", "//fonts.googleapis.com/css"]
+
+
+def test_no_page_loads_anything_from_another_host():
+    assert len(ALL_HTML) >= 20
+    offenders = {str(p.relative_to(SITE)): external_resources(p.read_text(encoding="utf-8")) for p in ALL_HTML}
+    assert not {page: urls for page, urls in offenders.items() if urls}
+
+
+@pytest.mark.parametrize("asset", ["mathjax/tex-mml-chtml.js", "require.js", "widgets/embed-amd.js"])
+def test_mathjax_and_the_widget_manager_are_served_by_the_site(asset):
+    for root in (SITE, SITE / "zh"):
+        assert (root / "_static" / asset).is_file()
+    math_page = next(p for p in PAGES["en"] if "math notranslate" in p.read_text(encoding="utf-8"))
+    assert "_static/mathjax/tex-mml-chtml.js" in math_page.read_text(encoding="utf-8")
+    stylesheets = [css for css in (SITE / "_static").rglob("*.css") if re.search(r"url\((['\"]?)https?://", css.read_text(errors="ignore"))]
+    assert not stylesheets, f"stylesheets that fetch from other hosts: {stylesheets}"
