@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: install fonts test test-gpu bench notebooks book lab clean
+.PHONY: install fonts assets test test-gpu bench notebooks book lab clean
 
 install: $(STAMP) fonts
 
@@ -61,9 +61,23 @@ notebooks: install
 	$(BIN)/python -m cbam_lessons.student_notebooks book
 	cd book && for nb in en/exercises/*.ipynb zh/exercises/*.ipynb; do $(EXECUTE) "$$nb" || exit 1; done
 
+# The site loads nothing from third-party hosts: MathJax, RequireJS and the widget manager come from
+# npm at build time (pinned versions), into _build/offline_static, which both configs serve as _static.
+NPM_PACKAGES := mathjax@3.2.2 requirejs@2.3.7 @jupyter-widgets/html-manager@1.0.6
+ASSETS := _build/offline_static
+assets: $(ASSETS).done
+$(ASSETS).done: Makefile
+	rm -rf $(ASSETS) $(ASSETS).done _build/npm && mkdir -p $(ASSETS) _build/npm
+	cd _build/npm && npm pack --silent $(NPM_PACKAGES) >/dev/null
+	tar -xzf _build/npm/mathjax-3.2.2.tgz -C _build/npm && mv _build/npm/package/es5 $(ASSETS)/mathjax && rm -rf _build/npm/package
+	tar -xzf _build/npm/requirejs-2.3.7.tgz -C _build/npm && mv _build/npm/package/require.js $(ASSETS)/require.js && rm -rf _build/npm/package
+	tar -xzf _build/npm/jupyter-widgets-html-manager-1.0.6.tgz -C _build/npm && mv _build/npm/package/dist $(ASSETS)/widgets && rm -rf _build/npm/package
+	rm -f $(ASSETS)/widgets/*.map
+	touch $@
+
 # Two builds, one site: English at _build/html, Chinese at _build/html/zh (its own language
 # setting gives lang="zh-CN", Chinese theme texts and a Chinese search index).
-book: install
+book: install assets
 	rm -rf _build/html _build/zh _build/.doctrees  # a clean build: no pages left from deleted chapters
 	$(BIN)/jupyter-book build . --config _config.yml --toc _toc.yml $(JB_FLAGS)
 	$(BIN)/jupyter-book build . --config _config.zh.yml --toc _toc.zh.yml --path-output _build/zh $(JB_FLAGS)

@@ -4,8 +4,8 @@ Run with `make bench` (or `python benchmarks/bench_cbam.py [--quick]`). Everythi
 process and one run, so the ratios compare like with like; absolute times are machine-specific.
 
 - Blocks: the seed article's classes, the package's eager `CBAMBlock`, timm's `CbamModule` (when
-  timm is installed) and the package's `FastCBAMBlock`, all with the same weights where the layouts
-  allow it. Time is the median of `torch.utils.benchmark` measurements of `block(x).backward(g)`.
+  timm is installed), the package's `FastCBAMBlock` and the eager block under `torch.compile`, all
+  with the same weights where the layouts allow it (timm's differ: it has a BatchNorm). Time is the median of `torch.utils.benchmark` measurements of `block(x).backward(g)`.
 - Floor: one elementwise pass over the same tensor (read once, write once). A CBAM forward reads its
   input at least three times and writes its output once, so no implementation can go below ~4 floors.
 - Activation memory: bytes of the tensors autograd keeps for backward (saved-tensor hooks), as a
@@ -21,15 +21,19 @@ import sys
 from pathlib import Path
 
 import torch
-import torchvision
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import seed_cbam  # noqa: E402  the seed article's classes, kept for tests and benchmarks
 
 import cbam_lessons as cl  # noqa: E402
-from cbam_lessons.benchmark import elementwise_floor, median_seconds, saved_bytes  # noqa: E402
-from cbam_lessons.fast import FastCBAMBlock, use_fast_cbam  # noqa: E402
-from cbam_lessons.resnet import add_cbam  # noqa: E402
+from cbam_lessons.benchmark import (  # noqa: E402
+    elementwise_floor,
+    median_seconds,
+    print_train_table,
+    saved_bytes,
+    train_step_rows,
+)
+from cbam_lessons.fast import FastCBAMBlock  # noqa: E402
 
 SHAPES = [(32, 64, 32), (32, 256, 16), (32, 512, 8)]  # (N, C, H = W)
 
@@ -42,7 +46,7 @@ def timm_block(channels: int):
     return CbamModule(channels)
 
 
-def block_rows(shapes, device, min_run_time):
+def block_rows(shapes, device, min_run_time, compiled=False):
     rows = []
     for n, c, hw in shapes:
         torch.manual_seed(0)
@@ -52,12 +56,15 @@ def block_rows(shapes, device, min_run_time):
         blocks = {"seed": seed, "eager": cl.CBAMBlock(c).to(device), "fast": FastCBAMBlock(c).to(device)}
         for name in ("eager", "fast"):
             blocks[name].load_state_dict(seed.state_dict())
+        if compiled:
+            blocks["compiled"] = torch.compile(cl.CBAMBlock(c).to(device))  # eager block, fused by inductor
+            blocks["compiled"]._orig_mod.load_state_dict(seed.state_dict())
+            blocks["compiled"](x).backward(g)  # compile now, not inside the timing
         timm = timm_block(c)
         if timm is not None:
             blocks["timm"] = timm.to(device)
-        with torch.no_grad():
-            reference = seed(x)
-            agreement = {name: (blocks[name](x) - reference).abs().max().item() for name in ("eager", "fast")}
+        reference = seed(x).detach()  # with autograd on, as timed: no recompilation of the compiled block
+        agreement = {name: (b(x).detach() - reference).abs().max().item() for name, b in blocks.items() if name != "timm"}
         floor = elementwise_floor(x, min_run_time)
         times = {name: median_seconds("b(x).backward(g)", min_run_time, b=b, x=x, g=g) for name, b in blocks.items()}
         for name, seconds in times.items():
@@ -69,41 +76,6 @@ def block_rows(shapes, device, min_run_time):
     return rows
 
 
-def train_step_rows(device, batch, min_run_time):
-    def resnet18(cbam):
-        model = torchvision.models.resnet18(num_classes=10)
-        return add_cbam(model) if cbam else model
-
-    pairs = {
-        "PlainModel": lambda: cl.PlainModel(10),
-        "CBAMModel": lambda: cl.CBAMModel(10),
-        "CBAMModel, fast": lambda: use_fast_cbam(cl.CBAMModel(10)),
-        "ResNet-18": lambda: resnet18(False),
-        "CBAM-ResNet-18": lambda: resnet18(True),
-        "CBAM-ResNet-18, fast": lambda: use_fast_cbam(resnet18(True)),
-    }
-    x = torch.randn(batch, 3, 32, 32, device=device)
-    y = torch.randint(0, 10, (batch,), device=device)
-    rows = []
-    for name, make in pairs.items():
-        torch.manual_seed(0)
-        model = make().to(device).train()
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-
-        def step():
-            optimizer.zero_grad(set_to_none=True)
-            torch.nn.functional.cross_entropy(model(x), y).backward()
-            optimizer.step()
-
-        if device.type == "cuda":
-            torch.cuda.reset_peak_memory_stats(device)
-        seconds = median_seconds("step()", min_run_time, step=step)
-        peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else float("nan")
-        activations = saved_bytes(lambda: torch.nn.functional.cross_entropy(model(x), y)) / 2**20
-        rows.append(dict(model=name, ms=1e3 * seconds, activations_mib=activations, peak_mib=peak))
-    return rows
-
-
 def print_block_table(rows):
     print(f"{'shape':14s}{'impl':7s}{'ms':>9s}{'vs seed':>9s}{'floors':>8s}{'saved/x':>9s}{'|out - seed|':>14s}")
     for r in rows:
@@ -111,26 +83,17 @@ def print_block_table(rows):
               f"{r['max_diff']:14.1e}")
 
 
-def print_train_table(rows):
-    by_name = {r["model"]: r for r in rows}
-    baseline = {"PlainModel": "PlainModel", "CBAMModel": "PlainModel", "CBAMModel, fast": "PlainModel",
-                "ResNet-18": "ResNet-18", "CBAM-ResNet-18": "ResNet-18", "CBAM-ResNet-18, fast": "ResNet-18"}
-    print(f"{'model':22s}{'ms/step':>9s}{'vs base':>9s}{'activations MiB':>17s}{'CUDA peak MiB':>15s}")
-    for r in rows:
-        extra = r["ms"] / by_name[baseline[r["model"]]]["ms"] - 1
-        print(f"{r['model']:22s}{r['ms']:9.1f}{extra:+9.0%}{r['activations_mib']:17.1f}{r['peak_mib']:15.1f}")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short measurements (for a smoke test)")
+    parser.add_argument("--no-compile", action="store_true", help="skip torch.compile (it needs a C++ compiler)")
     args = parser.parse_args(argv)
     device = cl.default_device()
     min_run_time = 0.2 if args.quick else 2.0
     print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads"
           + ("" if timm_block(8) is not None else "; timm not installed (pip install -r benchmarks/requirements.txt)"))
     print("\nCBAM block, forward + backward (medians; floor = one elementwise pass over x)")
-    print_block_table(block_rows(SHAPES, device, min_run_time))
+    print_block_table(block_rows(SHAPES, device, min_run_time, compiled=not args.no_compile))
     print("\nTraining step at 32x32 (forward, backward, SGD), batch 64")
     print_train_table(train_step_rows(device, 64, min_run_time))
 

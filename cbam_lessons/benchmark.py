@@ -6,14 +6,32 @@
   the unit in which memory-bound work such as CBAM's is best expressed.
 - :func:`saved_bytes`: the bytes of the tensors autograd keeps for backward while a function builds its
   graph, the activation memory, counted the same way on every device.
+- :func:`profile_table`: the operations that take the time, from PyTorch's profiler.
+- :func:`train_step_rows` / :func:`print_train_table`: whole training steps of CBAMModel vs PlainModel
+  and CBAM-ResNet-18 vs ResNet-18 at 32x32, eager and fast.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import sys
 from collections.abc import Callable
 
 import torch
-import torch.utils.benchmark as benchmark
+import torch.nn.functional as F
+import torchvision
+
+# torch.utils.benchmark imports torch.utils.cpp_extension, which logs a warning about CUDA_HOME on
+# machines without CUDA. It says nothing about timing, so keep it out of notebooks' outputs.
+logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
+import torch.utils.benchmark as benchmark  # noqa: E402
+from torch.profiler import ProfilerActivity, profile  # noqa: E402
+
+from .fast import use_fast_cbam
+from .models import CBAMModel, PlainModel
+from .resnet import add_cbam
 
 
 def median_seconds(stmt: str, min_run_time: float = 1.0, **names) -> float:
@@ -40,3 +58,74 @@ def saved_bytes(build: Callable[[], object]) -> int:
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         build()
     return total
+
+
+@contextlib.contextmanager
+def _silenced_stderr():
+    """Send file descriptor 2 to /dev/null: the profiler's C++ code logs start/stop lines there."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def profile_table(run: Callable[[], object], repeats: int = 5, rows: int = 8) -> str:
+    """Run ``run()`` ``repeats`` times under the profiler; the ``rows`` operations with most own time."""
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    with _silenced_stderr(), profile(activities=activities) as prof:
+        for _ in range(repeats):
+            run()
+    sort_by = "self_cuda_time_total" if torch.cuda.is_available() else "self_cpu_time_total"
+    return prof.key_averages().table(sort_by=sort_by, row_limit=rows, max_name_column_width=40)
+
+
+def train_step_rows(device: torch.device, batch: int = 64, min_run_time: float = 1.0) -> list[dict]:
+    """Median time of one SGD step and activation MiB per model (CUDA: also the allocator's peak)."""
+    def resnet18(cbam):
+        model = torchvision.models.resnet18(num_classes=10)
+        return add_cbam(model) if cbam else model
+
+    pairs = {
+        "PlainModel": lambda: PlainModel(10),
+        "CBAMModel": lambda: CBAMModel(10),
+        "CBAMModel, fast": lambda: use_fast_cbam(CBAMModel(10)),
+        "ResNet-18": lambda: resnet18(False),
+        "CBAM-ResNet-18": lambda: resnet18(True),
+        "CBAM-ResNet-18, fast": lambda: use_fast_cbam(resnet18(True)),
+    }
+    x = torch.randn(batch, 3, 32, 32, device=device)
+    y = torch.randint(0, 10, (batch,), device=device)
+    rows = []
+    for name, make in pairs.items():
+        torch.manual_seed(0)
+        model = make().to(device).train()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+
+        def step():
+            optimizer.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        seconds = median_seconds("step()", min_run_time, step=step)
+        peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else float("nan")
+        activations = saved_bytes(lambda: F.cross_entropy(model(x), y)) / 2**20
+        rows.append(dict(model=name, ms=1e3 * seconds, activations_mib=activations, peak_mib=peak))
+    return rows
+
+
+def print_train_table(rows: list[dict]) -> None:
+    """Print :func:`train_step_rows` with each model's extra time over its attention-free baseline."""
+    by_name = {r["model"]: r for r in rows}
+    baseline = {"PlainModel": "PlainModel", "CBAMModel": "PlainModel", "CBAMModel, fast": "PlainModel",
+                "ResNet-18": "ResNet-18", "CBAM-ResNet-18": "ResNet-18", "CBAM-ResNet-18, fast": "ResNet-18"}
+    print(f"{'model':22s}{'ms/step':>9s}{'vs base':>9s}{'activations MiB':>17s}{'CUDA peak MiB':>15s}")
+    for r in rows:
+        extra = r["ms"] / by_name[baseline[r["model"]]]["ms"] - 1
+        print(f"{r['model']:22s}{r['ms']:9.1f}{extra:+9.0%}{r['activations_mib']:17.1f}{r['peak_mib']:15.1f}")

@@ -79,14 +79,13 @@ class _CBAMFunction(torch.autograd.Function):
         grad_f1 += _max_gradient(f1, pooled[:, 1:], grad_max, dim=1)
         del f1
         grad_mc = torch.bmm(grad_f1.view(n * c, 1, h * w), x.view(n * c, h * w, 1)).view(n, c)  # sum over HW
-        grad_x = grad_f1.mul_(mc)
 
         # Channel gate: the sigmoid and the shared MLP act on (N, C) vectors; autograd does them.
         with torch.enable_grad():
             inputs = [t.detach().requires_grad_() for t in (a, m, w0, w1)]
             gate = torch.sigmoid(_channel_logits(*inputs))
             grad_a, grad_m, grad_w0, grad_w1 = torch.autograd.grad(gate, inputs, grad_mc)
-        grad_x += (grad_a / (h * w))[:, :, None, None]
+        grad_x = torch.addcmul((grad_a / (h * w))[:, :, None, None], grad_f1, mc)  # M * dL/dF' + mean pool's
         grad_x += _max_gradient(x, m[:, :, None, None], grad_m[:, :, None, None], dim=(2, 3))
         return grad_x, grad_w0, grad_w1, grad_kernel
 

@@ -32,7 +32,18 @@ def _chain(node):
 def device_violations(source: str) -> list[str]:
     """Hard-coded device choices in ``source``, one line of explanation each."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    # `device.type == "cuda"` asks where a tensor is; it does not choose the device.
+    type_checks = {
+        id(operand)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        and any(isinstance(side, ast.Attribute) and side.attr == "type" for side in [node.left, *node.comparators])
+        for operand in [node.left, *node.comparators]
+    }
+    for node in ast.walk(tree):
+        if id(node) in type_checks:
+            continue
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             if node.value == "cuda" or node.value.startswith("cuda:"):
                 found.append(f"line {node.lineno}: the string {node.value!r}; use cbam_lessons.default_device()")
@@ -69,7 +80,8 @@ def test_no_hard_coded_device(path):
 def test_the_scan_finds_each_kind_of_hard_coded_device():
     bad = 'x = x.cuda()\ny = torch.zeros(2, device="cuda:0")\nz = model(x).detach().numpy()\n'
     assert len(device_violations(bad)) == 3
-    good = "x = x.to(device)\nz = model(x).detach().cpu().numpy()\nimg = test_set.images[0].numpy()\n"
+    good = ("x = x.to(device)\nz = model(x).detach().cpu().numpy()\nimg = test_set.images[0].numpy()\n"
+            "if device.type == 'cuda':\n    torch.cuda.synchronize()\n")
     assert device_violations(good) == []
 
 

@@ -7,7 +7,14 @@ import pytest
 import torch
 
 import cbam_lessons as cl
-from cbam_lessons.benchmark import elementwise_floor, median_seconds, saved_bytes
+from cbam_lessons.benchmark import (
+    elementwise_floor,
+    median_seconds,
+    print_train_table,
+    profile_table,
+    saved_bytes,
+    train_step_rows,
+)
 from cbam_lessons.fast import FastCBAMBlock, use_fast_cbam
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -96,3 +103,19 @@ def test_measurement_helpers():
     weight = torch.randn(64, 64, requires_grad=True)
     assert saved_bytes(lambda: (x @ weight).sum()) == x.numel() * 4  # matmul keeps its input for dW
     assert saved_bytes(lambda: x + 1) == 0
+
+
+def test_training_step_benchmark_covers_both_pairs_and_counts_activations(capsys):
+    rows = train_step_rows(torch.device("cpu"), batch=2, min_run_time=0.01)
+    by_model = {r["model"]: r for r in rows}
+    assert set(by_model) == {"PlainModel", "CBAMModel", "CBAMModel, fast", "ResNet-18", "CBAM-ResNet-18", "CBAM-ResNet-18, fast"}
+    assert by_model["CBAMModel"]["activations_mib"] > by_model["CBAMModel, fast"]["activations_mib"] > by_model["PlainModel"]["activations_mib"]
+    print_train_table(rows)
+    assert "+0%" in capsys.readouterr().out  # each baseline against itself
+
+
+def test_profile_table_lists_the_block_operations(capfd):
+    block, x = cl.CBAMBlock(16, 4), torch.randn(2, 16, 8, 8, requires_grad=True)
+    table = profile_table(lambda: block(x).sum().backward(), repeats=2, rows=50)
+    assert "aten::amax" in table and "aten::mul" in table
+    assert capfd.readouterr().err == ""  # the profiler's own log lines are silenced
