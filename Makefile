@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: install fonts assets test test-gpu bench notebooks book lab clean
+.PHONY: install fonts browser assets test test-gpu bench notebooks book screenshots lab clean
 
 install: $(STAMP) fonts
 
@@ -31,10 +31,22 @@ fonts:
 		     "Install fonts-noto-cjk (Debian/Ubuntu); macOS and Windows ship one."; \
 	fi
 
+# The browser tests drive Debian's Chromium (Playwright's own download needs internet): install it
+# when missing and we can.
+browser:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then \
+		true; \
+	elif command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "warning: no Chromium found; tests/test_browser.py will fail. Install Debian's chromium."; \
+	fi
+
 # Notebooks run with progress bars off, so stored and fresh outputs can match.
 NBVAL := CBAM_PROGRESS=0 $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg
 
-test: install
+test: install browser
 	$(MAKE) book
 	$(BIN)/python -m pytest tests
 	$(NBVAL) book
@@ -82,6 +94,10 @@ book: install assets
 	$(BIN)/jupyter-book build . --config _config.yml --toc _toc.yml $(JB_FLAGS)
 	$(BIN)/jupyter-book build . --config _config.zh.yml --toc _toc.zh.yml --path-output _build/zh $(JB_FLAGS)
 	cp -r _build/zh/_build/html _build/html/zh
+
+# Home page and one chapter per language, desktop and phone widths, into _build/screenshots (not committed).
+screenshots: book browser
+	$(BIN)/python tests/site_browser.py _build/screenshots
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
