@@ -5,9 +5,10 @@ process and one run, so the ratios compare like with like; absolute times are ma
 
 - Blocks: the seed article's classes, the package's eager `CBAMBlock`, timm's `CbamModule` (when
   timm is installed), the package's `FastCBAMBlock` and the eager block under `torch.compile`, all
-  with the same weights where the layouts allow it (timm's differ: it has a BatchNorm). Time is the median of `torch.utils.benchmark` measurements of `block(x).backward(g)`.
+  with the same weights where the layouts allow it (timm's differ: it has a BatchNorm). Time is the
+  median of `torch.utils.benchmark` measurements of `block(x).backward(g)`.
 - Floor: one elementwise pass over the same tensor (read once, write once). A CBAM forward reads its
-  input at least three times and writes its output once, so no implementation can go below ~4 floors.
+  input at least three times and writes its output once: a forward pass alone costs at least ~4 floors.
 - Activation memory: bytes of the tensors autograd keeps for backward (saved-tensor hooks), as a
   multiple of the input's size. Device-independent, unlike allocator statistics.
 - Training steps: forward, backward and an SGD step, CBAMModel vs PlainModel and CBAM-ResNet-18 vs

@@ -90,18 +90,18 @@ def train_step_rows(device: torch.device, batch: int = 64, min_run_time: float =
         model = torchvision.models.resnet18(num_classes=10)
         return add_cbam(model) if cbam else model
 
-    pairs = {
-        "PlainModel": lambda: PlainModel(10),
-        "CBAMModel": lambda: CBAMModel(10),
-        "CBAMModel, fast": lambda: use_fast_cbam(CBAMModel(10)),
-        "ResNet-18": lambda: resnet18(False),
-        "CBAM-ResNet-18": lambda: resnet18(True),
-        "CBAM-ResNet-18, fast": lambda: use_fast_cbam(resnet18(True)),
+    models = {  # name: (build, the attention-free baseline it is compared with)
+        "PlainModel": (lambda: PlainModel(10), "PlainModel"),
+        "CBAMModel": (lambda: CBAMModel(10), "PlainModel"),
+        "CBAMModel, fast": (lambda: use_fast_cbam(CBAMModel(10)), "PlainModel"),
+        "ResNet-18": (lambda: resnet18(False), "ResNet-18"),
+        "CBAM-ResNet-18": (lambda: resnet18(True), "ResNet-18"),
+        "CBAM-ResNet-18, fast": (lambda: use_fast_cbam(resnet18(True)), "ResNet-18"),
     }
     x = torch.randn(batch, 3, 32, 32, device=device)
     y = torch.randint(0, 10, (batch,), device=device)
     rows = []
-    for name, make in pairs.items():
+    for name, (make, baseline) in models.items():
         torch.manual_seed(0)
         model = make().to(device).train()
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
@@ -116,16 +116,14 @@ def train_step_rows(device: torch.device, batch: int = 64, min_run_time: float =
         seconds = median_seconds("step()", min_run_time, step=step)
         peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else float("nan")
         activations = saved_bytes(lambda: F.cross_entropy(model(x), y)) / 2**20
-        rows.append(dict(model=name, ms=1e3 * seconds, activations_mib=activations, peak_mib=peak))
+        rows.append(dict(model=name, baseline=baseline, ms=1e3 * seconds, activations_mib=activations, peak_mib=peak))
     return rows
 
 
 def print_train_table(rows: list[dict]) -> None:
     """Print :func:`train_step_rows` with each model's extra time over its attention-free baseline."""
-    by_name = {r["model"]: r for r in rows}
-    baseline = {"PlainModel": "PlainModel", "CBAMModel": "PlainModel", "CBAMModel, fast": "PlainModel",
-                "ResNet-18": "ResNet-18", "CBAM-ResNet-18": "ResNet-18", "CBAM-ResNet-18, fast": "ResNet-18"}
+    ms = {r["model"]: r["ms"] for r in rows}
     print(f"{'model':22s}{'ms/step':>9s}{'vs base':>9s}{'activations MiB':>17s}{'CUDA peak MiB':>15s}")
     for r in rows:
-        extra = r["ms"] / by_name[baseline[r["model"]]]["ms"] - 1
+        extra = r["ms"] / ms[r["baseline"]] - 1
         print(f"{r['model']:22s}{r['ms']:9.1f}{extra:+9.0%}{r['activations_mib']:17.1f}{r['peak_mib']:15.1f}")

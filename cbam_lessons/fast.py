@@ -1,24 +1,23 @@
-"""A faster CBAM block: the same function, fewer passes over memory, less memory kept for backward.
+"""CBAM with a hand-written backward pass: the same function, a third of the memory kept for backward.
 
-On a CPU (and mostly on a GPU) a CBAM block's time goes into reading and writing whole feature maps,
-not into arithmetic: its MLP and 7x7 convolution act on pooled maps that are C or H*W times smaller
-than the input. Autograd's backward for the eager block makes about 25 such passes and keeps three
-full-size tensors alive until backward. This module's hand-written backward makes about half as many
-and keeps only the input x, plus the small gates and the argmax positions of the two max pools.
+A CBAM block's cost is memory traffic, not arithmetic: its MLP and k x k convolution act on pooled
+maps that are C or H*W times smaller than the input. Autograd keeps several full-size tensors of the
+eager block alive until backward (about 4x the input's size, counted by
+:func:`cbam_lessons.benchmark.saved_bytes`); this block keeps only the input x and the small pooled
+maps and gates (about 1.05x), and recomputes F' = x * M in backward. Whether it is also faster depends
+on the shapes and the machine: `make bench` and chapter 9 measure it.
 
 With M = Mc(x) (N, C, 1, 1) and P = Ms(x * M) (N, 1, H, W), the block is out = x * M * P. For an
 upstream gradient g:
 
-    dL/dP = sum_c g * x * M                 dL/dM = sum_hw g * x * P
-    dL/dx = M * (g * P + d_avg / C + d_max at the channel argmax) + d_a / (HW) + d_m at the spatial argmax
+    dL/dP = sum_c g * x * M                 dL/dM = sum_hw dL/dF' * x
+    dL/dF' = g * P + d_avg / C + (d_max split between the channel maxima)
+    dL/dx = M * dL/dF' + d_a / (HW) + (d_m split between the spatial maxima)
 
 where d_avg, d_max come from backpropagating dL/dP through the sigmoid and the k x k convolution,
-and d_a, d_m from backpropagating dL/dM through the sigmoid and the shared MLP; those steps act on
-small tensors and use autograd.
-
-Max pools send their gradient to one argmax (as ``torch.max``, ``AdaptiveMaxPool2d`` and the seed
-article do); ``amax`` in the eager block splits it between tied maxima. The two agree wherever the
-maximum is unique, which the tests check.
+and d_a, d_m from backpropagating dL/dM through the sigmoid and the shared MLP. Max pools split
+their gradient evenly between tied maxima, exactly as ``amax`` in the eager block does, so outputs
+and gradients equal the eager block's, ties included (tests/test_fast.py).
 """
 
 from __future__ import annotations

@@ -110,8 +110,10 @@ def test_training_step_benchmark_covers_both_pairs_and_counts_activations(capsys
     by_model = {r["model"]: r for r in rows}
     assert set(by_model) == {"PlainModel", "CBAMModel", "CBAMModel, fast", "ResNet-18", "CBAM-ResNet-18", "CBAM-ResNet-18, fast"}
     assert by_model["CBAMModel"]["activations_mib"] > by_model["CBAMModel, fast"]["activations_mib"] > by_model["PlainModel"]["activations_mib"]
+    assert {r["model"]: r["baseline"] for r in rows}["CBAM-ResNet-18, fast"] == "ResNet-18"
     print_train_table(rows)
-    assert "+0%" in capsys.readouterr().out  # each baseline against itself
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 7 and lines[1].split()[2] == "+0%"  # header, then PlainModel against itself
 
 
 def test_profile_table_lists_the_block_operations(capfd):
