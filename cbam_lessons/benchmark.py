@@ -2,13 +2,15 @@
 
 - :func:`median_seconds`: median wall time of a statement with ``torch.utils.benchmark``, which warms
   up, synchronises CUDA and repeats until ``min_run_time`` has passed.
+- :func:`interleaved_seconds` / :func:`ratio_summary`: several candidates measured in rounds, in turn,
+  and their speed relative to a baseline as the median (and range) of the per-round ratios.
 - :func:`elementwise_floor`: the time of one elementwise pass over a tensor (read it once, write once),
   the unit in which memory-bound work such as CBAM's is best expressed.
 - :func:`saved_bytes`: the bytes of the tensors autograd keeps for backward while a function builds its
   graph, the activation memory, counted the same way on every device.
 - :func:`profile_table`: the operations that take the time, from PyTorch's profiler.
 - :func:`train_step_rows` / :func:`print_train_table`: whole training steps of CBAMModel vs PlainModel
-  and CBAM-ResNet-18 vs ResNet-18 at 32x32, eager and fast.
+  and CBAM-ResNet-18 vs ResNet-18 at 32x32, eager, fast and (optionally) compiled.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from statistics import median
 
 import torch
 import torch.nn.functional as F
@@ -29,7 +32,7 @@ logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
 import torch.utils.benchmark as benchmark  # noqa: E402
 from torch.profiler import ProfilerActivity, profile  # noqa: E402
 
-from .fast import use_fast_cbam
+from .fast import compile_cbam, use_fast_cbam
 from .models import CBAMModel, PlainModel
 from .resnet import add_cbam
 
@@ -38,6 +41,32 @@ def median_seconds(stmt: str, min_run_time: float = 1.0, **names) -> float:
     """Median seconds of ``stmt`` (a Python statement using ``names``), measured in blocks."""
     timer = benchmark.Timer(stmt, globals=names, num_threads=torch.get_num_threads())
     return timer.blocked_autorange(min_run_time=min_run_time).median
+
+
+def interleaved_seconds(
+    runs: dict[str, Callable[[], object]], rounds: int = 3, min_run_time: float = 0.5
+) -> dict[str, list[float]]:
+    """Median seconds of every ``runs[name]()``, once per round, the candidates taken in turn.
+
+    A machine drifts while it is measured: other programs, its clock, the allocator's state. Rounds
+    that measure every candidate, each starting with a different one, expose all of them to the same
+    drift, and ratios taken within a round cancel most of it (see :func:`ratio_summary`).
+    """
+    names = list(runs)
+    seconds = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            seconds[name].append(median_seconds("run()", min_run_time, run=runs[name]))
+    return seconds
+
+
+def ratio_summary(seconds: dict[str, list[float]], baseline: str) -> dict[str, tuple[float, float, float]]:
+    """Speed of each candidate relative to ``baseline`` (> 1: faster): median, min and max over rounds."""
+    summary = {}
+    for name, times in seconds.items():
+        ratios = [base / t for base, t in zip(seconds[baseline], times)]
+        summary[name] = (median(ratios), min(ratios), max(ratios))
+    return summary
 
 
 def elementwise_floor(x: torch.Tensor, min_run_time: float = 0.5) -> float:
@@ -84,8 +113,16 @@ def profile_table(run: Callable[[], object], repeats: int = 5, rows: int = 8) ->
     return prof.key_averages().table(sort_by=sort_by, row_limit=rows, max_name_column_width=40)
 
 
-def train_step_rows(device: torch.device, batch: int = 64, min_run_time: float = 1.0) -> list[dict]:
-    """Median time of one SGD step and activation MiB per model (CUDA: also the allocator's peak)."""
+def train_step_rows(
+    device: torch.device, batch: int = 64, min_run_time: float = 1.0, rounds: int = 3, compiled: bool = False
+) -> list[dict]:
+    """One SGD step per model at 32x32: median ms, extra time over its baseline, activation MiB.
+
+    The models are measured in interleaved rounds (:func:`interleaved_seconds`); ``extra`` is the median
+    over rounds of (model's time / baseline's time - 1), with its range. ``compiled=True`` adds the
+    CBAM models with :func:`~cbam_lessons.fast.compile_cbam` (needs a C++ compiler on a CPU; compiling
+    takes a while). On CUDA ``peak_mib`` is the allocator's peak during the model's first steps.
+    """
     def resnet18(cbam):
         model = torchvision.models.resnet18(num_classes=10)
         return add_cbam(model) if cbam else model
@@ -98,32 +135,42 @@ def train_step_rows(device: torch.device, batch: int = 64, min_run_time: float =
         "CBAM-ResNet-18": (lambda: resnet18(True), "ResNet-18"),
         "CBAM-ResNet-18, fast": (lambda: use_fast_cbam(resnet18(True)), "ResNet-18"),
     }
+    if compiled:
+        models["CBAMModel, compiled"] = (lambda: compile_cbam(CBAMModel(10)), "PlainModel")
+        models["CBAM-ResNet-18, compiled"] = (lambda: compile_cbam(resnet18(True)), "ResNet-18")
     x = torch.randn(batch, 3, 32, 32, device=device)
     y = torch.randint(0, 10, (batch,), device=device)
-    rows = []
+    steps, rows = {}, []
     for name, (make, baseline) in models.items():
         torch.manual_seed(0)
         model = make().to(device).train()
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
 
-        def step():
+        def step(model=model, optimizer=optimizer):
             optimizer.zero_grad(set_to_none=True)
             F.cross_entropy(model(x), y).backward()
             optimizer.step()
 
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
-        seconds = median_seconds("step()", min_run_time, step=step)
+        step()  # compiles the compiled models now, outside the timing
+        step()
         peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else float("nan")
-        activations = saved_bytes(lambda: F.cross_entropy(model(x), y)) / 2**20
-        rows.append(dict(model=name, baseline=baseline, ms=1e3 * seconds, activations_mib=activations, peak_mib=peak))
+        activations = saved_bytes(lambda model=model: F.cross_entropy(model(x), y)) / 2**20
+        steps[name] = step
+        rows.append(dict(model=name, baseline=baseline, activations_mib=activations, peak_mib=peak))
+    seconds = interleaved_seconds(steps, rounds, min_run_time)
+    for row in rows:
+        name, baseline = row["model"], row["baseline"]
+        extra = [t / base - 1 for t, base in zip(seconds[name], seconds[baseline])]
+        row.update(ms=1e3 * median(seconds[name]), extra=median(extra), extra_range=(min(extra), max(extra)))
     return rows
 
 
 def print_train_table(rows: list[dict]) -> None:
-    """Print :func:`train_step_rows` with each model's extra time over its attention-free baseline."""
-    ms = {r["model"]: r["ms"] for r in rows}
-    print(f"{'model':22s}{'ms/step':>9s}{'vs base':>9s}{'activations MiB':>17s}{'CUDA peak MiB':>15s}")
+    """Print :func:`train_step_rows`: each model's extra time over its attention-free baseline."""
+    print(f"{'model':26s}{'ms/step':>9s}{'vs base':>9s}{'(range)':>15s}{'activations MiB':>17s}{'CUDA peak MiB':>15s}")
     for r in rows:
-        extra = r["ms"] / ms[r["baseline"]] - 1
-        print(f"{r['model']:22s}{r['ms']:9.1f}{extra:+9.0%}{r['activations_mib']:17.1f}{r['peak_mib']:15.1f}")
+        low, high = r["extra_range"]
+        spread = f"{low:+.0%}..{high:+.0%}"
+        print(f"{r['model']:26s}{r['ms']:9.1f}{r['extra']:+9.0%}{spread:>15s}{r['activations_mib']:17.1f}{r['peak_mib']:15.1f}")

@@ -1,4 +1,5 @@
-"""FastCBAMBlock: the eager block's function and gradients with less memory kept for backward."""
+"""The fast paths (FastCBAMBlock, compile_cbam): the eager block's function and gradients with less
+memory kept for backward; the measurement helpers and the benchmark script."""
 
 import sys
 from pathlib import Path
@@ -9,13 +10,15 @@ import torch
 import cbam_lessons as cl
 from cbam_lessons.benchmark import (
     elementwise_floor,
+    interleaved_seconds,
     median_seconds,
     print_train_table,
     profile_table,
+    ratio_summary,
     saved_bytes,
     train_step_rows,
 )
-from cbam_lessons.fast import FastCBAMBlock, use_fast_cbam
+from cbam_lessons.fast import CompiledCBAMBlock, FastCBAMBlock, compile_cbam, use_fast_cbam
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
@@ -49,6 +52,37 @@ def test_outputs_and_gradients_equal_the_eager_block(shape, kernel_size, relu):
     torch.testing.assert_close(dx_f, dx_e, rtol=0, atol=1e-12)
     for a, b in zip(dw_f, dw_e):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_compiled_block_equals_the_eager_block_and_keeps_less_for_backward():
+    torch.manual_seed(0)
+    eager = cl.CBAMBlock(16, 4).double()
+    compiled = compile_cbam(cl.CBAMBlock(16, 4).double())
+    assert type(compiled) is CompiledCBAMBlock
+    compiled.load_state_dict(eager.state_dict())  # the same keys
+    x = torch.relu(torch.randn(2, 16, 6, 7, dtype=torch.float64) - 0.5)  # tied maxima
+    g = torch.randn_like(x)
+    (out_e, dx_e, dw_e), (out_c, dx_c, dw_c) = _grads(eager, x, g), _grads(compiled, x, g)
+    torch.testing.assert_close(out_c, out_e, rtol=0, atol=1e-12)
+    torch.testing.assert_close(dx_c, dx_e, rtol=0, atol=1e-12)
+    for a, b in zip(dw_c, dw_e):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    xg = x.clone().requires_grad_()
+    assert saved_bytes(lambda: compiled(xg)) <= 0.7 * saved_bytes(lambda: eager(xg))
+    with pytest.raises(ValueError, match=r"CompiledCBAMBlock: expected shape \(N, 16, H, W\)"):
+        compiled(torch.randn(2, 8, 6, 7, dtype=torch.float64))
+
+
+def test_compile_cbam_switches_only_paper_blocks_and_makes_room_in_the_compile_cache():
+    model = cl.CBAMModel(6, widths=(8, 16, 32), ratio=4)
+    model.cbam3 = cl.CBAMBlock(32, 4, arrangement="parallel")
+    x = torch.randn(2, 3, 32, 32)
+    expected = model.eval()(x)
+    limit = torch._dynamo.config.recompile_limit
+    assert compile_cbam(model) is model
+    assert [type(model.cbam1), type(model.cbam2), type(model.cbam3)] == [CompiledCBAMBlock, CompiledCBAMBlock, cl.CBAMBlock]
+    assert torch._dynamo.config.recompile_limit >= limit + 2 * 2  # a few shapes for each compiled block
+    torch.testing.assert_close(model(x), expected)
 
 
 def test_gradcheck_against_finite_differences():
@@ -89,12 +123,22 @@ def test_use_fast_cbam_switches_only_paper_blocks_and_keeps_weights():
 def test_benchmark_script_runs_and_reports_every_implementation():
     import bench_cbam
 
-    rows = bench_cbam.block_rows([(2, 16, 8)], torch.device("cpu"), min_run_time=0.01)
-    impls = {r["impl"] for r in rows}
-    assert {"seed", "eager", "fast"} <= impls
+    rows = bench_cbam.block_rows([(2, 16, 8)], torch.device("cpu"), min_run_time=0.01, rounds=2)
     by_impl = {r["impl"]: r for r in rows}
-    assert by_impl["eager"]["max_diff"] < 1e-6 and by_impl["fast"]["max_diff"] < 1e-6
+    assert {"seed", "eager", "eager, seed's max pools", "fast"} <= set(by_impl)
+    assert all(by_impl[name]["max_diff"] < 1e-6 for name in ("eager", "eager, seed's max pools", "fast"))
     assert by_impl["fast"]["memory"] < by_impl["seed"]["memory"]
+    assert by_impl["seed"]["vs_seed"] == by_impl["seed"]["vs_seed_range"][0] == 1.0
+    bench_cbam.print_block_table(rows)
+
+
+def test_interleaved_rounds_start_with_a_different_candidate_and_ratios_are_per_round():
+    order = []
+    seconds = interleaved_seconds({name: lambda name=name: order.append(name) for name in "abc"}, 3, 0.001)
+    measured = [name for i, name in enumerate(order) if i == 0 or order[i - 1] != name]  # each run repeats
+    assert measured == list("abc" "bca" "cab")
+    assert {name: len(times) for name, times in seconds.items()} == {"a": 3, "b": 3, "c": 3}
+    assert ratio_summary({"base": [1.0, 2.0, 4.0], "x": [0.5, 2.0, 1.0]}, "base") == {"base": (1.0, 1.0, 1.0), "x": (2.0, 1.0, 4.0)}
 
 
 def test_measurement_helpers():
@@ -113,7 +157,7 @@ def test_training_step_benchmark_covers_both_pairs_and_counts_activations(capsys
     assert {r["model"]: r["baseline"] for r in rows}["CBAM-ResNet-18, fast"] == "ResNet-18"
     print_train_table(rows)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 7 and lines[1].split()[2] == "+0%"  # header, then PlainModel against itself
+    assert len(lines) == 7 and lines[1].split()[2:4] == ["+0%", "+0%..+0%"]  # header, then PlainModel vs itself
 
 
 def test_profile_table_lists_the_block_operations(capfd):
