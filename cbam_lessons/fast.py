@@ -172,6 +172,7 @@ def compile_cbam(model: nn.Module) -> nn.Module:
 
     Only the blocks are compiled: the rest of the network stays eager, and parameters and state_dict
     keys do not change. Blocks with another arrangement or ablation options stay eager. Returns ``model``.
+    Raises ``torch._dynamo.config.recompile_limit`` (process-wide) by 4 per switched block.
     """
     switched = _switch_paper_blocks(model, CompiledCBAMBlock)
     # All blocks share one compiled function, and dynamo keeps its versions (one per input shape) in a
