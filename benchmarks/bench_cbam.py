@@ -4,8 +4,8 @@ Run with `make bench` (or `python benchmarks/bench_cbam.py [--quick] [--no-compi
 measured in one process and one run; absolute times are machine-specific, ratios are what to compare.
 
 - Blocks: the seed article's classes, the package's eager `CBAMBlock`, the eager block with the seed's
-  max pools (a diagnostic: it shows what the eager block's `amax` costs), the package's `FastCBAMBlock`,
-  the eager block compiled by `compile_cbam` (torch.compile), and timm's `CbamModule` (when timm is
+  max pools (a diagnostic: it shows what the eager block's `amax` costs), the package's `FastCBAMBlock`
+  and `CompiledCBAMBlock` (torch.compile, through `compile_cbam`), and timm's `CbamModule` (when timm is
   installed), all with the same weights where the layouts allow it (timm's differ: it has a BatchNorm).
   Each is timed as `block(x).backward(g)` with `torch.utils.benchmark`, in several rounds that take the
   implementations in turn; "vs seed" is the median of the per-round ratios, with their range.
@@ -77,7 +77,7 @@ def block_rows(shapes, device, min_run_time, rounds=3, compiled=False):
         blocks = {"seed": seed, "eager": cl.CBAMBlock(c), "eager, seed's max pools": EagerWithSeedMaxPools(c),
                   "fast": FastCBAMBlock(c)}
         if compiled:
-            blocks["compiled"] = compile_cbam(cl.CBAMBlock(c))  # the eager block, fused by inductor
+            blocks["compiled"] = compile_cbam(cl.CBAMBlock(c))  # becomes a CompiledCBAMBlock
         for name, block in blocks.items():
             if name != "seed":
                 block.to(device).load_state_dict(seed.state_dict())

@@ -128,7 +128,7 @@ def test_benchmark_script_runs_and_reports_every_implementation():
     assert {"seed", "eager", "eager, seed's max pools", "fast"} <= set(by_impl)
     assert all(by_impl[name]["max_diff"] < 1e-6 for name in ("eager", "eager, seed's max pools", "fast"))
     assert by_impl["fast"]["memory"] < by_impl["seed"]["memory"]
-    assert by_impl["seed"]["vs_seed"] == by_impl["seed"]["vs_seed_range"][0] == 1.0
+    assert all(r["vs_seed_range"][0] <= r["vs_seed"] <= r["vs_seed_range"][1] for r in rows)
     bench_cbam.print_block_table(rows)
 
 
