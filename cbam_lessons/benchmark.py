@@ -114,9 +114,18 @@ def profile_table(run: Callable[[], object], repeats: int = 5, rows: int = 8) ->
 
 
 def train_step_rows(
-    device: torch.device, batch: int = 64, min_run_time: float = 1.0, rounds: int = 3, compiled: bool = False
+    device: torch.device,
+    batch: int = 64,
+    min_run_time: float = 1.0,
+    rounds: int = 3,
+    compiled: bool = False,
+    models: dict[str, tuple[Callable[[], torch.nn.Module], str]] | None = None,
+    num_classes: int = 10,
 ) -> list[dict]:
     """One SGD step per model at 32x32: median ms, extra time over its baseline, activation MiB.
+
+    ``models`` maps a name to (build, the name of the baseline it is compared with); the default is
+    CBAMModel vs PlainModel and CBAM-ResNet-18 vs ResNet-18 (10 classes), eager and fast.
 
     The models are measured in interleaved rounds (:func:`interleaved_seconds`); ``extra`` is the median
     over rounds of (model's time / baseline's time - 1), with its range. ``compiled=True`` adds the
@@ -127,7 +136,7 @@ def train_step_rows(
         model = torchvision.models.resnet18(num_classes=10)
         return add_cbam(model) if cbam else model
 
-    models = {  # name: (build, the attention-free baseline it is compared with)
+    default = {  # name: (build, the attention-free baseline it is compared with)
         "PlainModel": (lambda: PlainModel(10), "PlainModel"),
         "CBAMModel": (lambda: CBAMModel(10), "PlainModel"),
         "CBAMModel, fast": (lambda: use_fast_cbam(CBAMModel(10)), "PlainModel"),
@@ -135,11 +144,12 @@ def train_step_rows(
         "CBAM-ResNet-18": (lambda: resnet18(True), "ResNet-18"),
         "CBAM-ResNet-18, fast": (lambda: use_fast_cbam(resnet18(True)), "ResNet-18"),
     }
+    models = dict(models if models is not None else default)
     if compiled:
         models["CBAMModel, compiled"] = (lambda: compile_cbam(CBAMModel(10)), "PlainModel")
         models["CBAM-ResNet-18, compiled"] = (lambda: compile_cbam(resnet18(True)), "ResNet-18")
     x = torch.randn(batch, 3, 32, 32, device=device)
-    y = torch.randint(0, 10, (batch,), device=device)
+    y = torch.randint(0, num_classes, (batch,), device=device)
     steps, rows = {}, []
     for name, (make, baseline) in models.items():
         torch.manual_seed(0)

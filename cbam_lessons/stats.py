@@ -52,3 +52,15 @@ def paired_gap(a: Sequence[float], b: Sequence[float]) -> PairedGap:
     mean = statistics.mean(gaps)
     half = T_95[len(gaps) - 1] * statistics.stdev(gaps) / math.sqrt(len(gaps))
     return PairedGap(mean, mean - half, mean + half)
+
+
+def failed_seeds(values: Sequence[float], margin: float = 0.10) -> list[int]:
+    """Indices of the runs that ended more than ``margin`` below the median of ``values``.
+
+    Five seeds of one model often split into a cluster and one or two runs that went wrong
+    (a bimodal outcome). Mean ± sd hides this; count such runs per model and show them.
+    """
+    if len(values) < 3:
+        raise ValueError(f"failed_seeds needs at least 3 results to find a median to fall below, got {len(values)}.")
+    middle = statistics.median(values)
+    return [i for i, v in enumerate(values) if v < middle - margin]

@@ -68,6 +68,7 @@ def fit(
     epochs: int = 5,
     lr: float = 2e-3,
     weight_decay: float = 5e-4,
+    val_loader: DataLoader | None = None,
     test_loader: DataLoader | None = None,
     device: torch.device | str | None = None,
     progress: bool | None = None,
@@ -77,7 +78,7 @@ def fit(
     Returns one record per epoch.
 
     Each record has ``epoch``, ``loss`` (mean training loss) and, when
-    ``test_loader`` is given, ``test_accuracy``. The model is moved to ``device``
+    ``val_loader`` / ``test_loader`` is given, ``val_accuracy`` / ``test_accuracy``. The model is moved to ``device``
     (default: :func:`default_device`).
     """
     _validate.positive_int("fit", "epochs", epochs)
@@ -102,7 +103,8 @@ def fit(
             seen += y.numel()
             bar.set_postfix(loss=f"{loss.item():.3f}")
         record = {"epoch": epoch, "loss": loss_sum / seen}
-        if test_loader is not None:
-            record["test_accuracy"] = evaluate(model, test_loader, device)
+        for split, loader in (("val", val_loader), ("test", test_loader)):
+            if loader is not None:
+                record[f"{split}_accuracy"] = evaluate(model, loader, device)
         history.append(record)
     return history

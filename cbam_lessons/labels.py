@@ -1,0 +1,90 @@
+"""The book's one label map: display names of models, placements and table headings, in English and Chinese.
+
+Notebooks of both languages run the same code and pass ``lang``; printed tables and figure labels
+come from here. :func:`pad` aligns text that mixes Latin and Chinese (a CJK character is one code
+point but two columns wide, which ``str.ljust`` does not know).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+LANGS = ("en", "zh")
+
+LABELS = {
+    "en": {
+        # models and controls
+        "plain": "plain (avg head)",
+        "plain-max": "plain, max head",
+        "plain-avgmax": "plain, avg+max head",
+        "plain-wide": "plain, widened",
+        "se": "SE",
+        "cbam": "CBAM",
+        "resnet": "ResNet",
+        "se-resnet": "SE-ResNet",
+        "cbam-resnet": "CBAM-ResNet",
+        # placements of CBAM in a residual network (chapter 10)
+        "none": "no attention",
+        "branch": "branch, every block (paper)",
+        "after-add": "after the addition",
+        "shortcut": "on the shortcut",
+        "first-stage": "branch, first stage only",
+        "last-stage": "branch, last stage only",
+        # table headings and verdicts
+        "model": "model",
+        "parameters": "parameters",
+        "accuracy": "accuracy",
+        "seeds": "per seed",
+        "gap": "vs {baseline}, points [95% CI]",
+        "baseline": "(baseline)",
+        "beyond": "beyond noise",
+        "within": "within noise",
+        "seed": "seed",
+        "difference": "difference from {baseline}, points",
+    },
+    "zh": {
+        "plain": "无注意力（平均池化头）",
+        "plain-max": "无注意力，最大池化头",
+        "plain-avgmax": "无注意力，平均+最大池化头",
+        "plain-wide": "无注意力，加宽",
+        "se": "SE",
+        "cbam": "CBAM",
+        "resnet": "ResNet",
+        "se-resnet": "SE-ResNet",
+        "cbam-resnet": "CBAM-ResNet",
+        "none": "无注意力",
+        "branch": "残差分支，每个块（论文）",
+        "after-add": "相加之后",
+        "shortcut": "捷径连接上",
+        "first-stage": "残差分支，仅第一阶段",
+        "last-stage": "残差分支，仅最后阶段",
+        "model": "模型",
+        "parameters": "参数量",
+        "accuracy": "准确率",
+        "seeds": "各随机种子",
+        "gap": "与{baseline}之差（百分点）[95% 置信区间]",
+        "baseline": "（基线）",
+        "beyond": "超出噪声",
+        "within": "在噪声之内",
+        "seed": "随机种子",
+        "difference": "与{baseline}之差（百分点）",
+    },
+}
+
+
+def label(key: str, lang: str = "en", **fields) -> str:
+    """The display text of ``key`` in ``lang``; keys without a label are shown as they are."""
+    if lang not in LANGS:
+        raise ValueError(f"label: lang must be one of {LANGS}, got {lang!r}.")
+    return LABELS[lang].get(key, key).format(**fields)
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font: 2 for wide (CJK) characters, 1 otherwise."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int, align: str = "<") -> str:
+    """``text`` padded with spaces to ``columns`` display columns, left (``"<"``) or right (``">"``) aligned."""
+    fill = " " * max(0, columns - width(text))
+    return text + fill if align == "<" else fill + text
