@@ -213,6 +213,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--data", choices=("shapes", "cifar10"), default="shapes")
     parser.add_argument("--data-dir", default="data", help="folder holding cifar-10-batches-py/ (cifar10 only)")
+    parser.add_argument("--skip-checksums", action="store_true",
+                        help="load a re-packed or reduced CIFAR-10 copy whose files differ from the official ones")
     parser.add_argument("--models", default="plain,se,cbam", help=f"comma-separated, from: {', '.join(MODELS)}")
     parser.add_argument("--baseline", help="model the others are compared with (default: the first)")
     parser.add_argument("--seeds", type=_seeds, default=_seeds("5"), help="a count (5: seeds 0-4) or a list (0,1,2)")
@@ -238,10 +240,11 @@ def _datasets(args, parser) -> tuple[Dataset, Dataset, Dataset, int]:
         classes = len(full.classes)
     else:
         try:
-            full = load_cifar10(args.data_dir, train=True)
-            test = load_cifar10(args.data_dir, train=False)
+            full = load_cifar10(args.data_dir, train=True, verify_md5=not args.skip_checksums)
+            test = load_cifar10(args.data_dir, train=False, verify_md5=not args.skip_checksums)
         except CIFAR10Unavailable as err:
-            parser.exit(2, f"error: CIFAR-10 is not in {args.data_dir!r}. {err}\n")
+            hint = " On the command line, --skip-checksums stands for verify_md5=False." if "verify_md5" in str(err) else ""
+            parser.exit(2, f"{parser.prog}: error: {err}{hint}\n")
         classes = len(full.classes)
         if args.train_size and args.train_size < len(full):
             full, _ = train_val_split(full, len(full) - args.train_size, seed=1)

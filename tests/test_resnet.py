@@ -76,3 +76,93 @@ def test_bad_models_are_rejected():
     with pytest.raises(ValueError, match="in_planes // ratio must be at least 1"):
         add_cbam(untouched, ratio=128)
     assert not any(isinstance(m, CBAMBasicBlock) for m in untouched.modules())
+
+
+# --- CifarResNet and the placements of chapter 10 -------------------------------------------------
+
+from cbam_lessons import CifarResNet  # noqa: E402
+from cbam_lessons.resnet import PLACEMENTS  # noqa: E402
+
+
+def test_cifar_resnet_keeps_32x32_resolution_in_its_first_stage():
+    model = CifarResNet(6, widths=(8, 16, 32, 64), depths=(1, 1, 1, 1)).eval()
+    sizes = []
+    for stage in model.stages:
+        stage.register_forward_hook(lambda m, i, o: sizes.append(tuple(o.shape[1:])))
+    assert model(torch.randn(2, 3, 32, 32)).shape == (2, 6)
+    assert sizes == [(8, 32, 32), (16, 16, 16), (32, 8, 8), (64, 4, 4)]
+    assert isinstance(model.conv1, torch.nn.Conv2d) and model.conv1.kernel_size == (3, 3) and model.conv1.stride == (1, 1)
+    assert not any(isinstance(m, torch.nn.MaxPool2d) for m in model.modules())
+    strided = CifarResNet(6, widths=(16, 32, 64), depths=(1, 1, 1), stem_stride=2)
+    strided.layer1.register_forward_hook(lambda m, i, o: sizes.append(tuple(o.shape[1:])))
+    strided(torch.randn(1, 3, 32, 32))
+    assert sizes[-1] == (16, 16, 16)
+
+
+def test_default_cifar_resnet_is_the_usual_cifar_resnet18():
+    model = CifarResNet(10)
+    assert sum(isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3) for m in model.modules()) == 17
+    assert sum(p.numel() for p in model.parameters()) == 11_173_962  # kuangliu/pytorch-cifar's ResNet18 count
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+def test_each_placement_puts_the_attention_where_it_says(placement):
+    model = add_cbam(CifarResNet(6, widths=(8, 16), depths=(1, 1)), ratio=4, placement=placement).eval()
+    block = model.layer2[0]  # downsampling shortcut
+    seen = {}
+    block.bn2.register_forward_hook(lambda m, i, o: seen.update(bn2=o))
+    block.downsample.register_forward_hook(lambda m, i, o: seen.update(shortcut=o))
+    block.cbam.register_forward_hook(lambda m, i, o: seen.update(cbam_in=i[0], cbam_out=o))
+    x = torch.randn(2, 8, 16, 16)
+    y = block(x)
+    if placement == "branch":
+        assert torch.equal(seen["cbam_in"], seen["bn2"])
+        torch.testing.assert_close(y, torch.relu(seen["cbam_out"] + seen["shortcut"]))
+    elif placement == "shortcut":
+        assert torch.equal(seen["cbam_in"], seen["shortcut"])
+        torch.testing.assert_close(y, torch.relu(seen["bn2"] + seen["cbam_out"]))
+    else:
+        torch.testing.assert_close(seen["cbam_in"], torch.relu(seen["bn2"] + seen["shortcut"]))
+        assert torch.equal(y, seen["cbam_out"])
+
+
+def test_stages_select_which_blocks_get_attention_and_se_is_the_channel_gate():
+    model = add_cbam(CifarResNet(6, widths=(8, 16, 32), depths=(2, 1, 1)), ratio=4, stages=(1,))
+    converted = [name for name, m in model.named_modules() if isinstance(m, CBAMBasicBlock)]
+    assert converted == ["layer1.0", "layer1.1"]
+    se = add_cbam(CifarResNet(6, widths=(8, 16), depths=(1, 1)), ratio=4, attention="se")
+    assert se.layer1[0].cbam.arrangement == "channel" and se.layer1[0].cbam.ca.pools == ("avg",)
+    assert not hasattr(se.layer1[0].cbam, "sa")
+    keys = set(CifarResNet(6, widths=(8, 16), depths=(1, 1)).state_dict())
+    missing, unexpected = se.load_state_dict(CifarResNet(6, widths=(8, 16), depths=(1, 1)).state_dict(), strict=False)
+    assert keys <= set(se.state_dict()) and all(".cbam." in k for k in missing) and not unexpected
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(placement="before-add"), r"unknown placement 'before-add'. Use one of 'branch', 'after-add', 'shortcut'"),
+        (dict(attention="bam"), r"unknown attention 'bam'"),
+        (dict(stages=(4,)), r"stages must be a non-empty tuple of stage numbers from \(1, 2, 3\), got \(4,\)"),
+        (dict(stages=2), r"stages must be a non-empty tuple.*got 2"),
+        (dict(stages=()), r"stages must be a non-empty tuple"),
+    ],
+)
+def test_bad_placement_arguments_are_named_and_leave_the_model_untouched(kwargs, message):
+    model = CifarResNet(6, widths=(8, 16, 32), depths=(1, 1, 1))
+    with pytest.raises(ValueError, match=message):
+        add_cbam(model, ratio=4, **kwargs)
+    assert not any(isinstance(m, CBAMBasicBlock) for m in model.modules())
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(widths=(16, 32), depths=(1,)), r"CifarResNet: widths and depths need one entry per stage"),
+        (dict(widths=(16, 0), depths=(1, 1)), r"each of widths and depths must be a positive int"),
+        (dict(stem_stride=4), r"stem_stride must be 1 \(the CIFAR ResNet\) or 2, got 4"),
+    ],
+)
+def test_bad_cifar_resnet_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        CifarResNet(6, **kwargs)

@@ -34,3 +34,13 @@ def test_a_gap_within_the_noise_is_called_so():
 def test_paired_gap_rejects_unpaired_or_unsupported_lengths(a, b):
     with pytest.raises(ValueError, match="two equally long lists"):
         paired_gap(a, b)
+
+
+def test_failed_seeds_finds_the_runs_far_below_the_median():
+    from cbam_lessons.stats import failed_seeds
+
+    assert failed_seeds([0.83, 0.88, 0.68, 0.83, 0.83]) == [2]
+    assert failed_seeds([0.80, 0.78, 0.75]) == []
+    assert failed_seeds([0.80, 0.78, 0.75], margin=0.02) == [2]
+    with pytest.raises(ValueError, match="at least 3 results"):
+        failed_seeds([0.5, 0.9])

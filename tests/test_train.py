@@ -101,3 +101,11 @@ def test_fit_uses_the_default_device(monkeypatch):
 def test_fit_rejects_zero_epochs():
     with pytest.raises(ValueError, match="epochs must be a positive int"):
         fit(CBAMModel(), make_loader(ShapesDataset(8, seed=0)), epochs=0)
+
+
+def test_fit_scores_a_validation_loader_under_its_own_name():
+    seed_everything(0)
+    data = ShapesDataset(64, seed=0)
+    history = fit(CBAMModel(6, widths=(8, 16, 32), ratio=4), make_loader(data, 32), epochs=2,
+                  val_loader=make_loader(ShapesDataset(16, seed=2), 16), progress=False)
+    assert [sorted(r) for r in history] == [["epoch", "loss", "val_accuracy"]] * 2

@@ -94,3 +94,21 @@ def test_plot_channel_weights_draws_one_bar_per_channel(restore_rc):
     ax = plot_channel_weights(torch.rand(1, 16, 1, 1), title="Mc", xlabel="通道")
     assert len(ax.patches) == 16 and ax.get_xlabel() == "通道" and ax.get_ylim() == (0, 1)
     plt.close(ax.figure)
+
+
+def test_plot_seed_results_shows_every_run_and_each_paired_interval(restore_rc):
+    from cbam_lessons.stats import paired_gap
+    from cbam_lessons.viz import plot_seed_results
+
+    setup_cjk_font()
+    accuracy = {"plain": [0.70, 0.72, 0.75], "plain-max": [0.74, 0.79, 0.77], "cbam": [0.85, 0.60, 0.86]}
+    fig = plot_seed_results(accuracy, "plain", lang="zh")
+    left, right = fig.axes
+    ticks = {t.get_position()[1]: t.get_text() for t in left.get_yticklabels()}
+    assert [ticks[y] for y in sorted(ticks, reverse=True)] == ["无注意力（平均池化头）", "无注意力，最大池化头", "CBAM"]
+    assert sum(len(c.get_offsets()) for c in left.collections) == 9  # every run is a dot
+    intervals = [line.get_xdata() for line in right.lines if len(line.get_xdata()) == 2 and line.get_linestyle() == "-"]
+    expected = paired_gap([100 * a for a in accuracy["cbam"]], [100 * b for b in accuracy["plain"]])
+    assert any(abs(x[0] - expected.low) < 1e-9 and abs(x[1] - expected.high) < 1e-9 for x in intervals)
+    assert "与无注意力（平均池化头）之差" in right.get_xlabel()
+    plt.close(fig)
