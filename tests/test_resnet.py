@@ -81,7 +81,7 @@ def test_bad_models_are_rejected():
 # --- CifarResNet and the placements of chapter 10 -------------------------------------------------
 
 from cbam_lessons import CifarResNet  # noqa: E402
-from cbam_lessons.resnet import PLACEMENTS  # noqa: E402
+from cbam_lessons.resnet import ATTENTIONS, PLACEMENTS  # noqa: E402
 
 
 def test_cifar_resnet_keeps_32x32_resolution_in_its_first_stage():
@@ -130,6 +130,7 @@ def test_stages_select_which_blocks_get_attention_and_se_is_the_channel_gate():
     model = add_cbam(CifarResNet(6, widths=(8, 16, 32), depths=(2, 1, 1)), ratio=4, stages=(1,))
     converted = [name for name, m in model.named_modules() if isinstance(m, CBAMBasicBlock)]
     assert converted == ["layer1.0", "layer1.1"]
+    assert ATTENTIONS == ("cbam", "se")
     se = add_cbam(CifarResNet(6, widths=(8, 16), depths=(1, 1)), ratio=4, attention="se")
     assert se.layer1[0].cbam.arrangement == "channel" and se.layer1[0].cbam.ca.pools == ("avg",)
     assert not hasattr(se.layer1[0].cbam, "sa")
