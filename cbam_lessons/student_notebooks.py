@@ -26,11 +26,13 @@ BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION:\s*(?P<hint>.*?)\s*$", re.
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 
 BANNER = {
-    "en": "**Student version.** Fill in every cell that raises `NotImplementedError`, then run the check "
-    "below it. This file is generated from the chapter `../{name}` by `cbam_lessons.student_notebooks`: "
-    "edit the chapter, not this file.",
-    "zh": "**学生版。** 请补全每个抛出 `NotImplementedError` 的单元，然后运行它下面的检查。本文件由 "
-    "`cbam_lessons.student_notebooks` 根据章节 `../{name}` 自动生成：请修改章节本身，而不是本文件。",
+    "en": "**Student version.** Replace each `raise NotImplementedError` with your own code and run the cell: "
+    "the checker at its end tells you whether your code is right and, if not, what to fix. Save a copy under "
+    "another name before you start (File → Save Notebook As…): this file is generated from the chapter "
+    "`../{name}`, and generating it again replaces what you typed here.",
+    "zh": "**学生版。** 把各代码单元中的 `raise NotImplementedError` 换成你自己的实现，再运行该单元：单元末尾的"
+    "检查器会告诉你写得对不对，不对的话该改哪里。动手之前请先另存一份（File → Save Notebook As…）：本文件根据"
+    "章节 `../{name}` 自动生成，重新生成时会覆盖你在这里写的内容。",
 }
 
 

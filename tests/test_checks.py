@@ -1,5 +1,7 @@
 """The exercise checkers: a catalogue of typical wrong implementations, each named by its verdict."""
 
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -461,3 +463,17 @@ def test_reference_maps_match_the_package_modules():
     x = torch.randn(2, 16, 6, 6)
     torch.testing.assert_close(channel_map(x, ca.fc1.weight[:, :, 0, 0], ca.fc2.weight[:, :, 0, 0]), ca(x))
     torch.testing.assert_close(spatial_map(x, sa.conv1.weight), sa(x))
+
+
+def test_chinese_messages_name_the_step_and_the_class_without_doubling_words():
+    """The review's findings: no space between two Chinese characters, no doubled 你的, 执行 before a step."""
+    from cbam_lessons.checks._verdict import MESSAGES, WHAT, verdict
+
+    todo = verdict("not_implemented", "zh", what=WHAT["zh"].format(name="ChannelAttention")).message
+    assert "请把 `ChannelAttention` 里的" in todo and todo.count("你") == 1
+    assert verdict("raised", "zh", step="ChannelAttention(32, 8)", error="RuntimeError").message.startswith(
+        "❌ 执行 `ChannelAttention(32, 8)` 时抛出了 RuntimeError")
+    assert "执行 `forward(x)` 超过 5 秒" in verdict("timeout", "zh", step="forward(x)", seconds=5).message
+    cjk = r"[\u4e00-\u9fff]"
+    for code, (_, zh) in MESSAGES.items():
+        assert not re.search(cjk + " " + cjk, zh), f"{code}: a space between two Chinese characters"

@@ -17,23 +17,23 @@ MESSAGES = {
     ),
     "not_implemented": (
         "⏳ Not implemented yet: replace the `raise NotImplementedError` in {what} with your code, then run this cell again.",
-        "⏳ 尚未实现：请把 {what} 中的 `raise NotImplementedError` 换成你的代码，然后重新运行本单元。",
+        "⏳ 尚未实现：请把 {what} 里的 `raise NotImplementedError` 换成你自己的代码，然后重新运行本单元。",
     ),
     "not_a_module_class": (
         "❌ Pass the class itself, e.g. `check(ChannelAttention)`, not {got}. The checker builds instances with its own arguments.",
         "❌ 请传入类本身，例如 `check(ChannelAttention)`，而不是 {got}。检查器会用自己的参数创建实例。",
     ),
     "raised": (
-        "❌ {step} raised {error}. Read the message, fix the line it points to, and run the check again.{hint}",
-        "❌ {step} 时抛出了 {error}。请阅读报错信息，修改它指出的那一行，然后重新检查。{hint}",
+        "❌ `{step}` raised {error}. Read the message, fix the line it points to, and run the check again.{hint}",
+        "❌ 执行 `{step}` 时抛出了 {error}。请阅读报错信息，修改它指出的那一行，然后重新检查。{hint}",
     ),
     "timeout": (
-        "❌ {step} did not finish within {seconds} s: is there a loop that never ends (e.g. `while` without a change)?",
-        "❌ {step} 在 {seconds} 秒内没有结束：是否有一个永远不会结束的循环（例如条件从不改变的 `while`）？",
+        "❌ `{step}` did not finish within {seconds} s: is there a loop that never ends (e.g. `while` without a change)?",
+        "❌ 执行 `{step}` 超过 {seconds} 秒仍未结束：是不是写成了死循环（例如条件始终不变的 `while`）？",
     ),
     "wrong_type": (
-        "❌ {step} returned {got}; it should return a tensor.",
-        "❌ {step} 返回了 {got}；它应当返回一个张量。",
+        "❌ `{step}` returned {got}; it should return a tensor.",
+        "❌ `{step}` 返回了 {got}；它应当返回一个张量。",
     ),
     "wrong_shape": (
         "❌ The output has shape {got}, expected {expected}.",
@@ -59,7 +59,7 @@ MESSAGES = {
     ),
     "no_sigmoid": (
         "❌ The weights are not squashed into (0, 1): apply a sigmoid to the sum of the two branches.",
-        "❌ 权重没有被压缩到 (0, 1) 区间：请对两支相加的结果施加 sigmoid 函数。",
+        "❌ 权重没有压缩到 (0, 1) 区间：请对两支相加的结果取 sigmoid。",
     ),
     "softmax": (
         "❌ You used softmax: the weights then compete and sum to 1. CBAM uses a sigmoid, one independent weight per {unit}.",
@@ -71,7 +71,7 @@ MESSAGES = {
     ),
     "sigmoid_each": (
         "❌ The sigmoid is applied to each branch before adding, so weights reach up to 2. Add the two MLP outputs first, then apply one sigmoid.",
-        "❌ sigmoid 被分别施加在每一支上再相加，权重最大可达 2。应先把两支 MLP 的输出相加，再施加一次 sigmoid。",
+        "❌ 你先对每一支分别取 sigmoid 再相加，权重最大可达 2。应先把两支 MLP 的输出相加，再取一次 sigmoid。",
     ),
     "no_keepdim": (
         "❌ A pooled tensor or the output has shape {got} instead of {expected}: pool with `keepdim=True` so the map keeps "
@@ -194,7 +194,7 @@ MESSAGES = {
     ),
 }
 
-WHAT = {"en": "your {name}", "zh": "你的 {name}"}
+WHAT = {"en": "your {name}", "zh": "`{name}`"}
 
 
 def current_language(lang: str | None = None) -> str:
