@@ -13,7 +13,7 @@ from collections import defaultdict
 import pytest
 
 NOTEBOOK_GOAL_S, TOTAL_GOAL_S = 180, 1200
-NOTEBOOK_CAP_S, TOTAL_CAP_S = 900, 2700
+NOTEBOOK_CAP_S, TOTAL_CAP_S = 900, 3600
 
 _spans = defaultdict(lambda: [float("inf"), 0.0])
 
