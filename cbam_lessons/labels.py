@@ -41,6 +41,13 @@ LABELS = {
         "within": "within noise",
         "seed": "seed",
         "difference": "difference from {baseline}, points",
+        # the shapes task's classes (cbam_lessons.data.SHAPE_NAMES)
+        "disk": "disk",
+        "square": "square",
+        "triangle": "triangle",
+        "cross": "cross",
+        "ring": "ring",
+        "diamond": "diamond",
     },
     "zh": {
         "plain": "无注意力（平均池化头）",
@@ -68,6 +75,12 @@ LABELS = {
         "within": "在噪声之内",
         "seed": "随机种子",
         "difference": "与{baseline}之差（百分点）",
+        "disk": "圆盘",
+        "square": "正方形",
+        "triangle": "三角形",
+        "cross": "十字",
+        "ring": "圆环",
+        "diamond": "菱形",
     },
 }
 

@@ -20,3 +20,10 @@ def test_label_formats_fields_and_falls_back_to_the_key():
 def test_pad_counts_a_chinese_character_as_two_columns():
     assert width("CBAM") == 4 and width("参数量") == 6 and width("（基线）") == 8
     assert pad("参数量", 8) == "参数量  " and pad("参数量", 8, ">") == "  参数量" and pad("toolong", 3) == "toolong"
+
+
+def test_every_shape_class_has_its_chinese_name():
+    from cbam_lessons.data.shapes import SHAPE_NAMES
+
+    assert [label(name, "en") for name in SHAPE_NAMES] == list(SHAPE_NAMES)
+    assert "、".join(label(name, "zh") for name in SHAPE_NAMES) == "圆盘、正方形、三角形、十字、圆环、菱形"

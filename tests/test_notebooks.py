@@ -5,6 +5,7 @@ Their outputs are checked separately by nbval (`make test` runs `pytest --nbval 
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -206,3 +207,23 @@ def test_uncompared_cells_are_the_ones_the_readme_lists(lang):
     readme = (ROOT / ("README.md" if lang == "en" else "README.zh-CN.md")).read_text(encoding="utf-8")
     total = sum(UNCOMPARED.values())
     assert (f"{total} cells per language are tagged" if lang == "en" else f"各有 {total} 个单元") in readme
+
+
+ENGLISH_CLASS_NAME = re.compile(r"\b(disk|square|triangle|cross|ring|diamond)s?\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", ZH + [p for p in STUDENT if "/zh/" in p.as_posix()], ids=lambda p: p.name)
+def test_chinese_outputs_name_the_classes_in_chinese(path):
+    for cell in _cells(path):
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
+            found = ENGLISH_CLASS_NAME.search(text)
+            assert not found, f"{path.name} prints the English class name {found.group(0)!r}: use labels.label(name, 'zh')"
+
+
+@pytest.mark.parametrize("path", ZH, ids=lambda p: p.name)
+def test_chinese_figures_label_classes_through_the_label_map(path):
+    """Figure titles are pixels, so check the code: a dataset's class name is shown only through label()."""
+    for cell in _cells(path):
+        bare = re.search(r"(?<!label\()\b\w+\.classes\[", _source(cell))
+        assert not bare, f"{path.name}: {bare.group(0)} shows an English class name; wrap it in label(..., LANG)"
