@@ -13,7 +13,7 @@ from cifar_fixture import write_cifar_fixture
 from cbam_lessons import experiment
 from cbam_lessons.data import ShapesDataset, train_val_split
 from cbam_lessons.experiment import MODELS, Run, accuracies, comparison_table, main, train_seeds, write_runs
-from cbam_lessons.labels import LABELS
+from cbam_lessons.labels import LABELS, width
 from cbam_lessons.models import parameter_count
 
 
@@ -128,3 +128,20 @@ def test_a_bad_model_name_on_the_real_command_line_prints_no_traceback():
 def test_run_records_are_plain_data():
     run = Run("cbam", 0, {"test": 0.5}, 10, 1.0)
     assert run.network is None and run.history == [] and experiment.SMALL_WIDTHS == (16, 32, 64)
+
+
+def test_a_chinese_table_lines_up_by_display_width():
+    """Chinese model names (two columns per character) next to Latin ones: every column starts where the header says."""
+    accuracy = {"plain": [0.70, 0.72, 0.75], "plain-wide": [0.71, 0.70, 0.74], "se": [0.72, 0.71, 0.70],
+                "cbam": [0.80, 0.83, 0.84]}
+    parameters = {"plain": 24_086, "plain-wide": 25_744, "se": 25_430, "cbam": 25_724}
+    head, *rows = comparison_table(accuracy, "plain", parameters=parameters, lang="zh").splitlines()
+    ends = lambda line, text: width(line[: line.index(text) + len(text)])  # noqa: E731
+    for column, cell in [("参数量", lambda m: f"{parameters[m]:,d}"), ("准确率", lambda m: "±")]:
+        header_end = ends(head, column)
+        for model, row in zip(accuracy, rows):
+            end = ends(row, cell(model)) + (len(" 0.000") if column == "准确率" else 0)
+            assert end == header_end, f"{model!r}: {column} ends at column {end}, the header at {header_end}\n{row}"
+    gap_start = width(head[: head.index("与")])
+    assert width(rows[0][: rows[0].index("（基线）")]) == gap_start
+    assert {width(row[: row.index(" [")]) for row in rows[1:]} == {gap_start + len("+10.0")}
