@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import unicodedata
 
+from .data.shapes import SHAPE_NAMES
+
+#: The shapes task's classes in Chinese, in the order of SHAPE_NAMES (English labels are the names themselves).
+SHAPE_NAMES_ZH = ("圆盘", "正方形", "三角形", "十字", "圆环", "菱形")
+
 LANGS = ("en", "zh")
 
 LABELS = {
@@ -41,13 +46,7 @@ LABELS = {
         "within": "within noise",
         "seed": "seed",
         "difference": "difference from {baseline}, points",
-        # the shapes task's classes (cbam_lessons.data.SHAPE_NAMES)
-        "disk": "disk",
-        "square": "square",
-        "triangle": "triangle",
-        "cross": "cross",
-        "ring": "ring",
-        "diamond": "diamond",
+        **{name: name for name in SHAPE_NAMES},
     },
     "zh": {
         "plain": "无注意力（平均池化头）",
@@ -75,12 +74,7 @@ LABELS = {
         "within": "在噪声之内",
         "seed": "随机种子",
         "difference": "与{baseline}之差（百分点）",
-        "disk": "圆盘",
-        "square": "正方形",
-        "triangle": "三角形",
-        "cross": "十字",
-        "ring": "圆环",
-        "diamond": "菱形",
+        **dict(zip(SHAPE_NAMES, SHAPE_NAMES_ZH, strict=True)),
     },
 }
 
