@@ -24,8 +24,8 @@ ARRANGEMENT_LABELS = {
     },
     "zh": {
         "title": "两个门控的三种组合方式",
-        "channel-spatial": "先通道后空间（CBAM）",
-        "spatial-channel": "先空间后通道",
+        "channel-spatial": "通道→空间（CBAM）",
+        "spatial-channel": "空间→通道",
         "parallel": "并行：两个门控都读取 F",
         "mc": "通道门控\n$M_c$",
         "ms": "空间门控\n$M_s$",
