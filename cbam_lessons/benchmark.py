@@ -33,6 +33,7 @@ import torch.utils.benchmark as benchmark  # noqa: E402
 from torch.profiler import ProfilerActivity, profile  # noqa: E402
 
 from .fast import compile_cbam, use_fast_cbam
+from .labels import label, pad
 from .models import CBAMModel, PlainModel
 from .resnet import add_cbam
 
@@ -177,10 +178,18 @@ def train_step_rows(
     return rows
 
 
-def print_train_table(rows: list[dict]) -> None:
-    """Print :func:`train_step_rows`: each model's extra time over its attention-free baseline."""
-    print(f"{'model':26s}{'ms/step':>9s}{'vs base':>9s}{'(range)':>15s}{'activations MiB':>17s}{'CUDA peak MiB':>15s}")
+def print_train_table(rows: list[dict], lang: str = "en") -> None:
+    """Print :func:`train_step_rows`: each model's extra time over its attention-free baseline.
+
+    ``lang`` ("en" or "zh") picks the headings and the variant names (", fast" is "，快速块" in Chinese).
+    """
+    heads = ("ms-per-step", "vs-base", "range", "activations-mib", "cuda-peak-mib")
+    widths = (9, 9, 15, 17, 15)
+    print(pad(label("model", lang), 26) + "".join(pad(label(h, lang), w, ">") for h, w in zip(heads, widths)))
     for r in rows:
         low, high = r["extra_range"]
         spread = f"{low:+.0%}..{high:+.0%}"
-        print(f"{r['model']:26s}{r['ms']:9.1f}{r['extra']:+9.0%}{spread:>15s}{r['activations_mib']:17.1f}{r['peak_mib']:15.1f}")
+        model, _, variant = r["model"].partition(", ")
+        if variant:
+            model += label("list-separator", lang) + label(variant, lang)
+        print(pad(model, 26) + f"{r['ms']:9.1f}{r['extra']:+9.0%}{spread:>15s}{r['activations_mib']:17.1f}{r['peak_mib']:15.1f}")

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import cbam_lessons as cl
+from cbam_lessons.labels import width
 from cbam_lessons.benchmark import (
     elementwise_floor,
     interleaved_seconds,
@@ -158,6 +159,10 @@ def test_training_step_benchmark_covers_both_pairs_and_counts_activations(capsys
     print_train_table(rows)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 7 and lines[1].split()[2:4] == ["+0%", "+0%..+0%"]  # header, then PlainModel vs itself
+    print_train_table(rows, lang="zh")
+    zh = capsys.readouterr().out.splitlines()
+    assert "快速块" in zh[3] and "fast" not in "".join(zh) and "ms/step" not in zh[0]
+    assert len({width(line) for line in lines + zh}) == 1  # every column lines up, in both languages
 
 
 def test_profile_table_lists_the_block_operations(capfd):

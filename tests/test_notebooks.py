@@ -12,6 +12,7 @@ import nbformat
 import pytest
 import yaml
 
+from cbam_lessons.labels import pad, width
 from cbam_lessons.student_notebooks import BANNER, blank_solutions, main, student_notebooks, student_version
 
 ROOT = Path(__file__).parent.parent
@@ -227,3 +228,60 @@ def test_chinese_figures_label_classes_through_the_label_map(path):
     for cell in _cells(path):
         bare = re.search(r"(?<!label\()\b\w+\.classes\[", _source(cell))
         assert not bare, f"{path.name}: {bare.group(0)} shows an English class name; wrap it in label(..., LANG)"
+
+
+# --- printed tables line up in Chinese as they do in English ---------------------------------------
+
+def _fields(line):
+    """The (start, end) display columns of each field of a table row; fields are separated by two or more spaces."""
+    return [(width(line[: m.start()]), width(line[: m.end()])) for m in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+def _output_lines(cell):
+    text = "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+    return text.splitlines()
+
+
+def misaligned_rows(en_cell, zh_cell):
+    """Rows of a Chinese table whose columns do not line up where the English twin's do.
+
+    The twins run the same code. Where two rows of the English output start (or end) a column's fields
+    of different widths at the same display column, the table aligns that column, and the Chinese rows
+    must agree; they do not when Chinese labels to the left were padded by code points, not by width.
+    """
+    en_rows, zh_rows = _output_lines(en_cell), _output_lines(zh_cell)
+    if len(en_rows) != len(zh_rows):
+        return []
+    en_fields, zh_fields = [_fields(r) for r in en_rows], [_fields(r) for r in zh_rows]
+    bad = set()
+    for i in range(len(en_rows)):
+        for j in range(i + 1, len(en_rows)):
+            counts = {len(en_fields[i]), len(en_fields[j]), len(zh_fields[i]), len(zh_fields[j])}
+            if len(counts) != 1 or counts.pop() < 3:
+                continue
+            for k in range(1, len(en_fields[i])):
+                (a0, a1), (b0, b1) = en_fields[i][k], en_fields[j][k]
+                if a1 - a0 == b1 - b0:
+                    continue  # fields of equal width start and end together anyway: no evidence of alignment
+                for side in (0, 1):  # a column aligned at its start (left) or at its end (right)
+                    if en_fields[i][k][side] == en_fields[j][k][side] and zh_fields[i][k][side] != zh_fields[j][k][side]:
+                        bad.add(j)
+    return [zh_rows[j] for j in sorted(bad)]
+
+
+def test_the_alignment_check_catches_code_point_padding():
+    en = {"outputs": [{"output_type": "stream", "text": f"{'model':12s}{'acc':>8s}{'gap':>8s}\n{'plain':12s}{0.5:8.3f}{1.0:8.1f}\n"
+                                                        f"{'plain, wide':12s}{0.5:8.3f}{1.0:8.1f}\n"}]}
+    bad = {"outputs": [{"output_type": "stream", "text": f"{'模型':12s}{'准确率':>8s}{'差距':>8s}\n{'无注意力':12s}{0.5:8.3f}{1.0:8.1f}\n"
+                                                         f"{'无注意力，宽':12s}{0.5:8.3f}{1.0:8.1f}\n"}]}
+    good = {"outputs": [{"output_type": "stream", "text": pad("模型", 12) + pad("准确率", 8, ">") + pad("差距", 8, ">") + "\n"
+                         + pad("无注意力", 12) + f"{0.5:8.3f}{1.0:8.1f}\n" + pad("无注意力，宽", 12) + f"{0.5:8.3f}{1.0:8.1f}\n"}]}
+    assert misaligned_rows(en, bad) == bad["outputs"][0]["text"].splitlines()[1:] and misaligned_rows(en, good) == []
+
+
+@pytest.mark.parametrize("name", [p.name for p in EN])
+def test_chinese_tables_line_up_like_the_english_ones(name):
+    en_cells, zh_cells = _cells(BOOK / "en" / name), _cells(BOOK / "zh" / name)
+    bad = [row for en, zh in zip(en_cells, zh_cells) if "nbval-ignore-output" not in en.get("metadata", {}).get("tags", [])
+           for row in misaligned_rows(en, zh)]
+    assert not bad, f"zh/{name}: columns do not line up (pad by display width with labels.pad):\n" + "\n".join(bad)

@@ -51,15 +51,15 @@ MESSAGES = {
     # Channel attention.
     "only_avg": (
         "❌ Only average pooling is used. Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F))): add the max-pooled branch.",
-        "❌ 只用了平均池化。Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F)))：请加上最大池化那一支。",
+        "❌ 只用了平均池化。Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F)))：请加上最大池化分支。",
     ),
     "only_max": (
         "❌ Only max pooling is used. Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F))): add the average-pooled branch.",
-        "❌ 只用了最大池化。Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F)))：请加上平均池化那一支。",
+        "❌ 只用了最大池化。Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F)))：请加上平均池化分支。",
     ),
     "no_sigmoid": (
         "❌ The weights are not squashed into (0, 1): apply a sigmoid to the sum of the two branches.",
-        "❌ 权重没有压缩到 (0, 1) 区间：请对两支相加的结果取 sigmoid。",
+        "❌ 权重没有压缩到 (0, 1) 区间：请对两个分支相加的结果取 sigmoid。",
     ),
     "softmax": (
         "❌ You used softmax: the weights then compete and sum to 1. CBAM uses a sigmoid, one independent weight per {unit}.",
@@ -71,7 +71,7 @@ MESSAGES = {
     ),
     "sigmoid_each": (
         "❌ The sigmoid is applied to each branch before adding, so weights reach up to 2. Add the two MLP outputs first, then apply one sigmoid.",
-        "❌ 你先对每一支分别取 sigmoid 再相加，权重最大可达 2。应先把两支 MLP 的输出相加，再取一次 sigmoid。",
+        "❌ 你先对每个分支分别取 sigmoid 再相加，权重最大可达 2。应先把两个分支上 MLP 的输出相加，再取一次 sigmoid。",
     ),
     "no_keepdim": (
         "❌ A pooled tensor or the output has shape {got} instead of {expected}: pool with `keepdim=True` so the map keeps "
@@ -88,7 +88,7 @@ MESSAGES = {
     ),
     "separate_mlps": (
         "❌ You built two MLPs, one per pooled vector. CBAM shares one MLP (the same fc1 and fc2) between both branches.",
-        "❌ 你为两个池化向量各建了一个多层感知机。CBAM 的两支共享同一个多层感知机（同一组 fc1 和 fc2）。",
+        "❌ 你为两个池化向量各建了一个多层感知机。CBAM 的两个分支共享同一个多层感知机（同一组 fc1 和 fc2）。",
     ),
     "returns_refined": (
         "❌ The module returns the refined features (attention × input); it should return the attention map {map} itself.",
