@@ -55,7 +55,7 @@ def test_widget_page_carries_the_saved_widget_state():
 
 def test_exercise_answers_are_folded_away():
     for lang in ("en", "zh"):
-        for page in PAGES[lang][1:]:  # chapters 1-4
+        for page in [p for p in PAGES[lang][1:] if p.name[:2].isdigit()]:  # every chapter (not the preface, not the appendix)
             dropdowns = re.findall(r"<details[^>]*sd-dropdown[^>]*>", page.read_text(encoding="utf-8"))
             assert dropdowns, f"{page} has no answer dropdowns"
             assert not any(" open" in d for d in dropdowns), f"{page} shows an answer unfolded"

@@ -68,7 +68,7 @@ PLACEMENT_LABELS = {
 }
 
 
-BRANCH_LAYERS = {"basic": ("conv1", "conv2"), "bottleneck": ("bottleneck1", "bottleneck2", "bottleneck3")}
+_BRANCH_LAYERS = {"basic": ("conv1", "conv2"), "bottleneck": ("bottleneck1", "bottleneck2", "bottleneck3")}
 
 
 def _placement_panel(ax, t, placement, block="basic", title=None):
@@ -79,7 +79,7 @@ def _placement_panel(ax, t, placement, block="basic", title=None):
     ax.set_title(t[placement] if title is None else title, fontsize=10, linespacing=1.5)
     bx, sx = 1.7, 4.0  # the branch's column and the shortcut's column
     box(ax, bx, 9.9, t["input"], "feature", width=2.6, height=0.6)
-    layers = BRANCH_LAYERS[block]
+    layers = _BRANCH_LAYERS[block]
     span = 1.4 if len(layers) == 2 else 1.8  # the branch's layers fill heights 8.5 to 7.1, or 8.7 to 6.9
     step = span / (len(layers) - 1)
     height = min(0.7, step - 0.3)
@@ -163,8 +163,8 @@ def draw_residual_cbam(lang: str = "en", block: str = "basic"):
     (1×1, 3×3, 1×1, ResNet-50, chapter 5).
     """
     t = check_lang("draw_residual_cbam", PLACEMENT_LABELS, lang)
-    if block not in BRANCH_LAYERS:
-        raise ValueError(f"draw_residual_cbam: block must be one of {sorted(BRANCH_LAYERS)}, got {block!r}.")
+    if block not in _BRANCH_LAYERS:
+        raise ValueError(f"draw_residual_cbam: block must be one of {sorted(_BRANCH_LAYERS)}, got {block!r}.")
     fig, ax = plt.subplots(figsize=(4.2, 7.4))
     _placement_panel(ax, t, "branch", block, title=t[f"{block}_title"] + "\n" + t["branch"].split("\n")[1])
     fig.tight_layout()
