@@ -1,7 +1,9 @@
 """The exercise checkers: a catalogue of typical wrong implementations, each named by its verdict."""
 
 import re
+import time
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -296,12 +298,100 @@ COUNTING_MISTAKES = [
     (lambda c, r, k: 2 * c, "wrong_type"),
 ]
 
+# --- mistakes that give the right values and break training ---------------------------------
+
+
+class ChannelUnderNoGrad(_Channel):
+    def forward(self, x):
+        with torch.no_grad():
+            avg, mx = self.pooled(x)
+            return self.sigmoid(self.mlp(avg) + self.mlp(mx))
+
+
+class ChannelDetached(_Channel):
+    def forward(self, x):
+        avg, mx = self.pooled(x)
+        return self.sigmoid(self.mlp(avg) + self.mlp(mx)).detach()
+
+
+class ChannelFromDetachedInput(_Channel):
+    """The weights learn, the layers before do not."""
+
+    def forward(self, x):
+        avg, mx = self.pooled(x.detach())
+        return self.sigmoid(self.mlp(avg) + self.mlp(mx))
+
+
+class ChannelMaxBranchDetached(_Channel):
+    def forward(self, x):
+        avg, mx = self.pooled(x)
+        return self.sigmoid(self.mlp(avg) + self.mlp(mx.detach()))
+
+
+class ChannelZeroesInput(_Channel):
+    """Frees the input's memory once the gate is computed, or so it thinks."""
+
+    def forward(self, x):
+        avg, mx = self.pooled(x)
+        gate = self.sigmoid(self.mlp(avg) + self.mlp(mx))
+        x.zero_()
+        return gate
+
+
+class SpatialThroughNumpy(cl.SpatialAttention):
+    def forward(self, x):
+        pooled = torch.cat([x.mean(1, keepdim=True), x.amax(1, keepdim=True)], 1)
+        return torch.from_numpy(1 / (1 + np.exp(-self.conv1(pooled).detach().numpy())))
+
+
+class SpatialNumpyWithoutDetach(cl.SpatialAttention):
+    """Runs under the checker's no_grad value check, raises once gradients are on."""
+
+    def forward(self, x):
+        pooled = torch.cat([x.mean(1, keepdim=True), x.amax(1, keepdim=True)], 1)
+        return torch.from_numpy(1 / (1 + np.exp(-self.conv1(pooled).numpy())))
+
+
+class BlockMultipliesInPlace(cl.CBAMBlock):
+    def forward(self, x):
+        x *= self.ca(x)
+        x *= self.sa(x)
+        return x
+
+
+class BlockInPlaceBreaksBackward(cl.CBAMBlock):
+    """Changes F' in place after the spatial gate saved it for amax's backward."""
+
+    def forward(self, x):
+        refined = x * self.ca(x)
+        return refined.mul_(self.sa(refined))
+
+
+class ResidualBranchDetached(cl.ResidualCBAMBlock):
+    def forward(self, x):
+        return F.relu(x + self.cbam(self.branch(x).detach()))
+
+
+TRAINING_MISTAKES = [
+    (diagnose_channel_attention, ChannelUnderNoGrad, "no_grad_context"),
+    (diagnose_channel_attention, ChannelDetached, "detached_output"),
+    (diagnose_channel_attention, ChannelFromDetachedInput, "input_gets_no_gradient"),
+    (diagnose_channel_attention, ChannelMaxBranchDetached, "wrong_gradient"),
+    (diagnose_channel_attention, ChannelZeroesInput, "modifies_input"),
+    (diagnose_spatial_attention, SpatialThroughNumpy, "numpy_round_trip"),
+    (diagnose_spatial_attention, SpatialNumpyWithoutDetach, "numpy_round_trip"),
+    (diagnose_cbam_block, BlockMultipliesInPlace, "modifies_input"),
+    (diagnose_cbam_block, BlockInPlaceBreaksBackward, "inplace_breaks_backward"),
+    (diagnose_residual_cbam, ResidualBranchDetached, "parameters_get_no_gradient"),
+]
+
 CATALOGUE = (
     [(diagnose_channel_attention, cls, code) for cls, code in CHANNEL_MISTAKES]
     + [(diagnose_spatial_attention, cls, code) for cls, code in SPATIAL_MISTAKES]
     + [(diagnose_cbam_block, cls, code) for cls, code in BLOCK_MISTAKES]
     + [(diagnose_residual_cbam, cls, code) for cls, code in RESIDUAL_MISTAKES]
     + [(diagnose_cbam_overhead, fn, code) for fn, code in COUNTING_MISTAKES]
+    + TRAINING_MISTAKES
 )
 
 
@@ -408,6 +498,40 @@ def test_endless_loop_is_stopped_outside_the_main_thread(monkeypatch):
     worker.join(10)
     LoopsForever.stop.set()  # end the abandoned loop, which would otherwise spin until the process exits
     assert results and results[0].code == "timeout"
+
+
+class LoopsCatchingExceptions(cl.ChannelAttention):
+    def forward(self, x):
+        while True:
+            try:
+                time.sleep(0.01)
+            except Exception:  # noqa: BLE001 - the student's code swallows everything it can
+                pass
+
+
+class Interrupted(cl.ChannelAttention):
+    def forward(self, x):
+        raise KeyboardInterrupt
+
+
+def test_time_limit_holds_against_code_that_catches_exceptions(monkeypatch):
+    monkeypatch.setattr(_sandbox, "TIME_LIMIT_S", 0.3)
+    start = time.perf_counter()
+    result = diagnose_channel_attention(LoopsCatchingExceptions)
+    assert result.code == "timeout" and time.perf_counter() - start < 3
+    time.sleep(1.2)  # the repeating alarm was switched off: nothing is raised here
+
+
+def test_keyboard_interrupt_still_interrupts():
+    with pytest.raises(KeyboardInterrupt):
+        diagnose_channel_attention(Interrupted)
+
+
+def test_training_verdicts_point_at_the_cut_in_the_source():
+    assert "`.detach()`" in diagnose_channel_attention(ChannelMaxBranchDetached, "en").message
+    assert "`.detach()`" in diagnose_channel_attention(ChannelFromDetachedInput, "zh").message
+    names = diagnose_residual_cbam(ResidualBranchDetached).message
+    assert "conv1.weight" in names and "cbam" not in names
 
 
 def test_check_functions_print_the_verdict(capsys):

@@ -3,6 +3,8 @@
 Every call goes through :func:`attempt`: an exception becomes a verdict that
 explains it, a call that runs too long is stopped (SIGALRM where available,
 else abandoned in a daemon thread), and NotImplementedError means "not yet".
+The time limit is a BaseException raised again every half second, so code that
+catches ``Exception`` cannot swallow it; KeyboardInterrupt is never caught.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from ._verdict import Verdict, verdict
 TIME_LIMIT_S = 5.0
 
 
-class _TimeLimit(Exception):
-    pass
+#: After the limit, the alarm repeats this often, in case the code caught the first one.
+REPEAT_S = 0.5
+
+
+class _TimeLimit(BaseException):
+    """Not an Exception: ``except Exception`` in the student's code must not stop it."""
 
 
 class Outcome(Exception):
@@ -34,7 +40,7 @@ def _with_time_limit(fn, seconds: float):
             raise _TimeLimit
 
         previous = signal.signal(signal.SIGALRM, stop)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT_S)
         try:
             return fn()
         finally:

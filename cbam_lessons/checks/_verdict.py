@@ -31,6 +31,63 @@ MESSAGES = {
         "❌ `{step}` did not finish within {seconds} s: is there a loop that never ends (e.g. `while` without a change)?",
         "❌ 执行 `{step}` 超过 {seconds} 秒仍未结束：是不是写成了死循环（例如条件始终不变的 `while`）？",
     ),
+    # Outcomes of the training pass (forward and backward with gradients), for every module exercise.
+    "modifies_input": (
+        "❌ Your forward changes its input in place (`x *= …`, `x.mul_(…)`, `x[...] = …`, `x.zero_()`). The values "
+        "you return may be right, but in a network the layer before still needs x for its backward: training "
+        "fails or computes wrong gradients. Compute a new tensor instead, e.g. `out = x * gate`.",
+        "❌ 你的 forward 就地修改了输入（`x *= …`、`x.mul_(…)`、`x[...] = …`、`x.zero_()`）。返回值也许是对的，"
+        "但在网络中，前一层做反向传播时还要用到 x：训练会报错，或者算出错误的梯度。请另算一个新张量，例如 `out = x * gate`。",
+    ),
+    "no_grad_context": (
+        "❌ The output is not connected to the autograd graph: it is computed under `torch.no_grad()` (or "
+        "`inference_mode`). The values are right, but in a network neither this module's weights nor the "
+        "layers before it would learn. Remove the `with torch.no_grad():`.",
+        "❌ 输出没有接入自动求导的计算图：它是在 `torch.no_grad()`（或 `inference_mode`）下算出来的。数值是对的，"
+        "但在网络中，这个模块的权重和它前面的各层都学不到东西。请去掉 `with torch.no_grad():`。",
+    ),
+    "detached_output": (
+        "❌ The output is not connected to the autograd graph: `.detach()` (or `.data`) cuts it off. The values "
+        "are right, but in a network nothing before this point would learn. Return the tensor itself.",
+        "❌ 输出没有接入自动求导的计算图：`.detach()`（或 `.data`）把它从图中切断了。数值是对的，"
+        "但在网络中，这之前的一切都学不到东西。请直接返回张量本身。",
+    ),
+    "numpy_round_trip": (
+        "❌ The computation goes through NumPy, and autograd cannot follow it: in a network the output has no "
+        "gradient (or `.numpy()` raises on a tensor that requires grad). Use the torch operations instead "
+        "(`torch.sigmoid`, `.mean`, `.amax`, …).",
+        "❌ 计算经过了 NumPy，而自动求导跟踪不到 NumPy：在网络中，输出没有梯度（或者对需要梯度的张量调用 `.numpy()` "
+        "会直接报错）。请改用 torch 的运算（`torch.sigmoid`、`.mean`、`.amax` 等）。",
+    ),
+    "no_graph": (
+        "❌ The output is not connected to the autograd graph, so in a network nothing before it would learn. "
+        "Did you build a new tensor from numbers (`torch.tensor(...)`, `.item()`) instead of computing it?",
+        "❌ 输出没有接入自动求导的计算图，所以在网络中，它之前的一切都学不到东西。"
+        "你是不是用数值重新造了一个张量（`torch.tensor(...)`、`.item()`），而不是把它算出来？",
+    ),
+    "input_gets_no_gradient": (
+        "❌ No gradient reaches the input x: the layers before this module would not learn.{hint}",
+        "❌ 没有梯度传到输入 x：这个模块之前的各层都学不到东西。{hint}",
+    ),
+    "parameters_get_no_gradient": (
+        "❌ These weights get no gradient in backward, so they would never learn: {names}. Is part of the "
+        "computation detached, or is a layer defined but not used?",
+        "❌ 这些权重在反向传播中得不到梯度，永远学不到东西：{names}。是不是有一部分计算被切断了，或者某一层定义了却没有用上？",
+    ),
+    "wrong_gradient": (
+        "❌ The output is right, but the gradient reaching x is not the gradient of the correct function: part "
+        "of the computation is cut from the graph.{hint}",
+        "❌ 输出是对的，但传到 x 的梯度并不是正确函数的梯度：有一部分计算被从计算图中切断了。{hint}",
+    ),
+    "inplace_breaks_backward": (
+        "❌ Backward fails: a tensor that autograd saved for the gradient was changed in place afterwards "
+        "(`mul_`, `*=`, `sigmoid_`, `inplace=True`, …). Use the out-of-place version, e.g. `out = out * ms`.",
+        "❌ 反向传播失败：自动求导为计算梯度保存的某个张量，之后又被就地修改了（`mul_`、`*=`、`sigmoid_`、`inplace=True` 等）。"
+        "请改用非就地的写法，例如 `out = out * ms`。",
+    ),
+    "hint_no_grad_context": (" Look for `torch.no_grad()` in your forward.", "请检查 forward 中的 `torch.no_grad()`。"),
+    "hint_detached_output": (" Look for `.detach()` or `.data` in your forward.", "请检查 forward 中的 `.detach()` 或 `.data`。"),
+    "hint_numpy_round_trip": (" Look for NumPy in your forward.", "请检查 forward 中用到 NumPy 的地方。"),
     "wrong_type": (
         "❌ `{step}` returned {got}; it should return a tensor.",
         "❌ `{step}` 返回了 {got}；它应当返回一个张量。",

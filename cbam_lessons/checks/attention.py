@@ -13,7 +13,7 @@ import re
 import torch
 import torch.nn.functional as F
 
-from ._common import close, load_by_shape, match, require_module_class, run_forward, squeezed, weights_of
+from ._common import check_training, close, load_by_shape, match, require_module_class, run_forward, squeezed, weights_of
 from ._sandbox import Outcome, attempt
 from ._verdict import Verdict, WHAT, current_language, verdict
 
@@ -120,6 +120,7 @@ def _check_channel(cls, lang, what, channels, ratio, kernel_size, n, h, w):
         raise Outcome(verdict("no_keepdim", lang, got=tuple(out.shape), expected=expected_shape))
     if found is None:
         raise Outcome(verdict("wrong_values", lang, diff=(flat - correct).abs().max().item()))
+    check_training(student, x, lambda z: channel_map(z, w0, w1), lang, what)
 
 
 def diagnose_channel_attention(cls, lang: str | None = None) -> Verdict:
@@ -172,9 +173,8 @@ def _check_spatial(cls, lang, what, channels, ratio, k, n, h, w):
         ("no_sigmoid", logits),
         ("softmax", torch.softmax(logits.flatten(1), dim=1).view(n, 1, h, w)),
     ])
-    if found == "passed_swapped_order":
-        if tuple(out.shape) == (n, 1, h, w):
-            raise Outcome(verdict(found, lang))
+    swapped = found == "passed_swapped_order"
+    if swapped:
         found = "correct"
     if found not in (None, "correct"):
         raise Outcome(verdict(found, lang, unit="position" if lang == "en" else "位置"))
@@ -182,6 +182,10 @@ def _check_spatial(cls, lang, what, channels, ratio, k, n, h, w):
         raise Outcome(verdict("no_keepdim", lang, got=tuple(out.shape), expected=(n, 1, h, w)))
     if found is None:
         raise Outcome(verdict("wrong_values", lang, diff=(out - correct).abs().max().item()))
+    order = ("max", "mean") if swapped else ("mean", "max")
+    check_training(student, x, lambda z: spatial_map(z, kernel, order), lang, what)
+    if swapped:
+        raise Outcome(verdict("passed_swapped_order", lang))
 
 
 def diagnose_spatial_attention(cls, lang: str | None = None) -> Verdict:
@@ -228,6 +232,12 @@ def _check_block(cls, lang, what, channels, ratio, k, n, h, w):
         raise Outcome(verdict(found, lang))
     if found is None:
         raise Outcome(verdict("wrong_values", lang, diff=(out - correct).abs().max().item()))
+
+    def cbam(z):
+        refined = z * ca(z)
+        return refined * sa(refined)
+
+    check_training(student, x, cbam, lang, what)
 
 
 def diagnose_cbam_block(cls, lang: str | None = None) -> Verdict:

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from ..residual import ResidualCBAMBlock
-from ._common import match, require_module_class, run_forward
+from ._common import check_training, match, require_module_class, run_forward
 from ._sandbox import Outcome, attempt
 from ._verdict import Verdict, WHAT, current_language, verdict
 
@@ -55,6 +55,7 @@ def diagnose_residual_cbam(cls, lang: str | None = None) -> Verdict:
             raise Outcome(verdict("wrong_values", lang, diff=(out - correct).abs().max().item()))
         if found != "correct":
             raise Outcome(verdict(found, lang))
+        check_training(student, x, lambda z: F.relu(z + ref.cbam(ref.branch(z))), lang, what)
     except Outcome as outcome:
         return outcome.verdict
     return verdict("passed", lang, what=what)
