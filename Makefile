@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: install fonts browser assets test test-gpu bench notebooks book screenshots lab clean
+.PHONY: install fonts browser assets test test-gpu bench notebooks book screenshots exercises lab clean
 
 install: $(STAMP) fonts
 
@@ -102,6 +102,10 @@ screenshots: book browser
 clean:
 	rm -rf _build .pytest_cache .hypothesis
 
-# Open the chapters in JupyterLab, with the book's kernel and package.
-lab: install
-	$(BIN)/jupyter lab book
+# Students: copy the exercises into my-exercises/ (never overwriting a notebook there), then open them.
+WORKSPACE ?= my-exercises
+exercises: install
+	$(BIN)/python -m cbam_lessons.exercises --to $(WORKSPACE)
+
+lab: exercises
+	$(BIN)/jupyter lab $(WORKSPACE)

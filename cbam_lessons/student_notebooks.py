@@ -27,12 +27,14 @@ END = re.compile(r"^\s*# END SOLUTION\s*$")
 
 BANNER = {
     "en": "**Student version.** Replace each `raise NotImplementedError` with your own code and run the cell: "
-    "the checker at its end tells you whether your code is right and, if not, what to fix. Save a copy under "
-    "another name before you start (File → Save Notebook As…): this file is generated from the chapter "
-    "`../{name}`, and generating it again replaces what you typed here.",
+    "the checker at its end tells you whether your code is right and, if not, what to fix. Work in your own "
+    "copy: `make exercises` copies these notebooks into `my-exercises/` and `make lab` opens them there; "
+    "nothing in the book overwrites that folder, and a later `make exercises` only adds new exercises. "
+    "This is the chapter {name} with its solutions removed.",
     "zh": "**学生版。** 把各代码单元中的 `raise NotImplementedError` 换成你自己的实现，再运行该单元：单元末尾的"
-    "检查器会告诉你写得对不对，不对的话该改哪里。动手之前请先另存一份（File → Save Notebook As…）：本文件根据"
-    "章节 `../{name}` 自动生成，重新生成时会覆盖你在这里写的内容。",
+    "检查器会告诉你写得对不对，不对的话该改哪里。请在你自己的副本里练习：`make exercises` 会把这些笔记本复制到 "
+    "`my-exercises/`，`make lab` 会在那里打开它们；本书的任何工具都不会覆盖这个文件夹，以后再运行 `make exercises` "
+    "也只会添加新的练习。本笔记本就是去掉了参考答案的章节 {name}。",
 }
 
 

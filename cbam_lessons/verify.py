@@ -29,14 +29,14 @@ from torch import nn
 from .checks import attention
 from .checks import diagnose_cbam_block, diagnose_channel_attention, diagnose_residual_cbam, diagnose_spatial_attention
 
-DIAGNOSE = {
+_DIAGNOSE = {
     "channel": diagnose_channel_attention,
     "spatial": diagnose_spatial_attention,
     "block": diagnose_cbam_block,
     "residual": diagnose_residual_cbam,
 }
 
-NOTES = {
+_NOTES = {
     "returns_refined": ("it returns the refined map x * M rather than the map M, as the official code does",
                         "它返回细化后的特征图 x * M，而不是注意力图 M，与官方代码相同"),
     "no_arguments": ("its constructor takes no arguments (kernel fixed at 7), as the official SpatialGate",
@@ -50,21 +50,21 @@ NOTES = {
                       "它像 timm 那样把隐藏宽度 C/r 四舍五入（C = {c}、r = {r} 时为 {rounded}，论文的向下取整为 {floor}），"
                       "因此当 r 不整除 C 时，权重不能互换"),
 }
-KNOWN = {"en": "Known variant: {}.", "zh": "已知的变体：{}。"}
+_KNOWN = {"en": "Known variant: {}.", "zh": "已知的变体：{}。"}
 
 
-class UsageError(Exception):
+class _UsageError(Exception):
     """A target that cannot be checked: the message is one line for the user."""
 
 
-def load_class(target: str) -> type:
-    """Import ``path/to/file.py:ClassName`` and return the class, or raise UsageError saying what is wrong."""
+def _load_class(target: str) -> type:
+    """Import ``path/to/file.py:ClassName`` and return the class, or raise _UsageError saying what is wrong."""
     path_text, _, name = target.rpartition(":")
     if not path_text or not name:
-        raise UsageError(f"expected FILE.py:ClassName, got {target!r}")
+        raise _UsageError(f"expected FILE.py:ClassName, got {target!r}")
     path = Path(path_text)
     if not path.is_file():
-        raise UsageError(f"no file {str(path)!r}")
+        raise _UsageError(f"no file {str(path)!r}")
     spec = importlib.util.spec_from_file_location(f"_verified_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # inspect finds the source of its classes through it
@@ -77,7 +77,7 @@ def load_class(target: str) -> type:
         line = next((f.lineno for f in reversed(inspect.trace()) if f.filename == str(path)), None)
         where = f" (line {line})" if line else ""
         first = (str(err).strip().splitlines() or [""])[0][:200]
-        raise UsageError(f"{path} could not be imported{where}: {type(err).__name__}: {first}") from None
+        raise _UsageError(f"{path} could not be imported{where}: {type(err).__name__}: {first}") from None
     finally:
         sys.path.remove(str(path.parent.resolve()))
     found = getattr(module, name, None)
@@ -85,17 +85,17 @@ def load_class(target: str) -> type:
         classes = sorted(n for n, v in vars(module).items() if inspect.isclass(v) and issubclass(v, nn.Module)
                          and v.__module__ == module.__name__)
         there = ", ".join(classes) if classes else "none"
-        raise UsageError(f"{path} has no nn.Module class {name!r} (classes there: {there})")
+        raise _UsageError(f"{path} has no nn.Module class {name!r} (classes there: {there})")
     return found
 
 
-def guess_kind(cls: type) -> str:
+def _guess_kind(cls: type) -> str:
     name = cls.__name__.lower()
     for word, kind in (("residual", "residual"), ("bottleneck", "residual"), ("basicblock", "residual"),
                        ("channel", "channel"), ("spatial", "spatial"), ("cbam", "block"), ("block", "block")):
         if word in name:
             return kind
-    raise UsageError(f"cannot tell what {cls.__name__} is from its name: add --kind channel, spatial, block or residual")
+    raise _UsageError(f"cannot tell what {cls.__name__} is from its name: add --kind channel, spatial, block or residual")
 
 
 def _identity_batch_norms(module: nn.Module) -> bool:
@@ -115,7 +115,7 @@ def _takes_arguments(cls: type) -> bool:
     return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters)
 
 
-def adapt(cls: type, kind: str, notes: list[str]) -> type:
+def _adapt(cls: type, kind: str, notes: list[str]) -> type:
     """A subclass of ``cls`` that follows the book's conventions, recording each known variant in ``notes``."""
     takes_arguments = _takes_arguments(cls)
     if kind == "spatial" and not takes_arguments:
@@ -167,13 +167,13 @@ def verify(cls: type, kind: str, lang: str = "en") -> tuple[bool, str]:
     original = attention.SETTINGS
     attention.SETTINGS = settings
     try:
-        result = DIAGNOSE[kind](adapt(cls, kind, notes), lang)
+        result = _DIAGNOSE[kind](_adapt(cls, kind, notes), lang)
     finally:
         attention.SETTINGS = original
     lines = [result.message]
     for code in notes:
-        text = NOTES[code][0 if lang == "en" else 1].format(**(fields or {}))
-        lines.append(KNOWN[lang].format(text))
+        text = _NOTES[code][0 if lang == "en" else 1].format(**(fields or {}))
+        lines.append(_KNOWN[lang].format(text))
     return result.passed, "\n".join(lines)
 
 
@@ -183,13 +183,13 @@ def main(argv: list[str] | None = None) -> int:
         description="Check a CBAM module (channel gate, spatial gate, block or residual block) against the paper.",
     )
     parser.add_argument("target", help="path/to/file.py:ClassName")
-    parser.add_argument("--kind", choices=sorted(DIAGNOSE), help="what the class is (guessed from its name if omitted)")
+    parser.add_argument("--kind", choices=sorted(_DIAGNOSE), help="what the class is (guessed from its name if omitted)")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the verdict")
     args = parser.parse_args(argv)
     try:
-        cls = load_class(args.target)
-        kind = args.kind or guess_kind(cls)
-    except UsageError as err:
+        cls = _load_class(args.target)
+        kind = args.kind or _guess_kind(cls)
+    except _UsageError as err:
         print(f"verify: {err}", file=sys.stderr)
         return 2
     passed, text = verify(cls, kind, args.lang)
