@@ -18,10 +18,12 @@ from cbam_lessons.checks import (
     check_cbam_block,
     check_cbam_overhead,
     check_channel_attention,
+    check_kernel_order,
     check_residual_cbam,
     check_spatial_attention,
     diagnose_cbam_block,
     diagnose_cbam_overhead,
+    diagnose_kernel_order,
     diagnose_channel_attention,
     diagnose_residual_cbam,
     diagnose_spatial_attention,
@@ -540,10 +542,12 @@ def test_check_functions_print_the_verdict(capsys):
     check_cbam_block(SpatialFirst)
     check_residual_cbam(cl.ResidualCBAMBlock)
     check_cbam_overhead(lambda c, r, k: (c // r, 2 * c * (c // r)), lang="zh")
+    check_kernel_order(lambda w: w.flip(1), lang="zh")
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("✅ 通过") and lines[1].startswith("⏳ Not implemented yet")
     assert "Spatial attention is applied before channel" in lines[2] and lines[3].startswith("✅")
     assert "2·k·k = 98" in lines[4] or "2·k·k = 18" in lines[4]
+    assert lines[5] == "✅ 通过：`<lambda>` 与参考实现一致。"
 
 
 def test_every_message_exists_in_both_languages_with_the_same_placeholders():
@@ -601,3 +605,45 @@ def test_chinese_messages_name_the_step_and_the_class_without_doubling_words():
     cjk = r"[\u4e00-\u9fff]"
     for code, (_, zh) in MESSAGES.items():
         assert not re.search(cjk + " " + cjk, zh), f"{code}: a space between two Chinese characters"
+
+
+# --- chapter 8: an official-order spatial kernel in the paper's order -------------------------
+
+
+def _swap_in_place(weight):
+    weight[:, [0, 1]] = weight[:, [1, 0]].clone()
+    return weight
+
+
+KERNEL_ORDER_MISTAKES = [
+    (lambda w: w, "order_unchanged"),
+    (lambda w: w.flip(-1), "flipped_spatially"),
+    (lambda w: w.flip(-1, -2), "flipped_spatially"),
+    (lambda w: w.transpose(-1, -2), "transposed_kernel"),
+    (lambda w: w.mean(1, keepdim=True).expand_as(w), "mixed_channels"),
+    (_swap_in_place, "modifies_weight"),
+    (lambda w: w.flip(1)[0], "wrong_shape"),
+    (lambda w: w.flip(1).numpy(), "wrong_type"),
+    (lambda w: w.flip(1) * 2, "wrong_values"),
+    (lambda w: 1 / 0, "raised"),
+    (torch.nn.Conv2d, "not_a_function"),
+]
+
+
+@pytest.mark.parametrize("convert, code", KERNEL_ORDER_MISTAKES, ids=[c for _, c in KERNEL_ORDER_MISTAKES])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_wrong_kernel_conversion_gets_its_own_verdict(convert, code, lang):
+    result = diagnose_kernel_order(convert, lang)
+    assert result.status == "mistake" and result.code == code and "{" not in result.message, result.message
+
+
+@pytest.mark.parametrize("convert", [lambda w: w.flip(1), lambda w: w[:, [1, 0]], lambda w: torch.cat([w[:, 1:], w[:, :1]], 1)])
+def test_correct_kernel_conversions_pass_and_give_the_official_map(convert):
+    assert diagnose_kernel_order(convert).passed
+    official = torch.randn(1, 2, 7, 7)
+    x = torch.randn(2, 8, 6, 6)
+    gate = cl.SpatialAttention(7)
+    with torch.no_grad():
+        gate.conv1.weight.copy_(convert(official))
+        official_map = torch.sigmoid(F.conv2d(torch.cat([x.amax(1, keepdim=True), x.mean(1, keepdim=True)], 1), official, padding=3))
+        torch.testing.assert_close(gate(x), official_map)

@@ -245,6 +245,38 @@ MESSAGES = {
         "❌ 当 C={channels}、r={ratio}、k={kernel_size} 时，你的结果是（隐藏层宽度 {hidden}，参数 {got}）；"
         "请逐层重新统计：先是多层感知机的 W0 和 W1，再是空间卷积。",
     ),
+    # Chapter 8: an official-order spatial kernel in the paper's order.
+    "not_a_function": (
+        "❌ Pass the function itself, e.g. `check_kernel_order(to_paper_order)`, not {got}.",
+        "❌ 请传入函数本身，例如 `check_kernel_order(to_paper_order)`，而不是 {got}。",
+    ),
+    "modifies_weight": (
+        "❌ Your function changes the weight it was given, in place. Return a new tensor (e.g. with `flip`) and "
+        "leave the checkpoint's tensor as it is: the rest of the state_dict, or the official model, may still use it.",
+        "❌ 你的函数就地修改了传入的权重。请返回一个新张量（例如用 `flip`），不要改动检查点里的原张量："
+        "state_dict 的其余部分或官方模型可能还要用它。",
+    ),
+    "order_unchanged": (
+        "❌ The kernel comes back unchanged: its first input channel still weighs the max map. Swap the two "
+        "input channels (dimension 1).",
+        "❌ 卷积核原样返回了：它的第一个输入通道仍然对最大值图加权。请交换两个输入通道（第 1 维）。",
+    ),
+    "flipped_spatially": (
+        "❌ You flipped the kernel in space (its height or width). The two stacked maps are the kernel's input "
+        "channels, dimension 1: swap those and leave the 7×7 pattern as it is.",
+        "❌ 你把卷积核在空间上翻转了（沿高或宽）。拼接的两张图对应的是卷积核的输入通道，即第 1 维："
+        "应当交换这两个通道，7×7 的图案本身保持不变。",
+    ),
+    "transposed_kernel": (
+        "❌ You transposed the kernel's height and width. What differs between the two orders is which input "
+        "channel (dimension 1) reads which map.",
+        "❌ 你把卷积核的高和宽转置了。两种顺序的区别在于哪个输入通道（第 1 维）读取哪张图。",
+    ),
+    "mixed_channels": (
+        "❌ Both input channels got the same weights (their average): the gate can no longer tell the mean map "
+        "from the max map. Swap the channels instead of mixing them.",
+        "❌ 两个输入通道得到了相同的权重（二者的平均）：门控再也分不清均值图和最大值图。请交换两个通道，而不是把它们混在一起。",
+    ),
     "mlp_counted_twice": (
         "❌ The MLP is shared by the two pooled vectors, so its weights count once, not twice.",
         "❌ 多层感知机由两个池化向量共享，所以它的权重只算一次，不算两次。",
