@@ -19,17 +19,20 @@ from cbam_lessons.checks import (
     check_cbam_overhead,
     check_channel_attention,
     check_kernel_order,
+    check_share_inside,
     check_residual_cbam,
     check_spatial_attention,
     diagnose_cbam_block,
     diagnose_cbam_overhead,
     diagnose_kernel_order,
+    diagnose_share_inside,
     diagnose_channel_attention,
     diagnose_residual_cbam,
     diagnose_spatial_attention,
 )
 from cbam_lessons.checks import _sandbox
 from cbam_lessons.checks.attention import channel_map, spatial_map
+from cbam_lessons.localization import share_inside
 
 # --- channel attention: correct variants and mistakes -------------------------------------
 
@@ -543,11 +546,13 @@ def test_check_functions_print_the_verdict(capsys):
     check_residual_cbam(cl.ResidualCBAMBlock)
     check_cbam_overhead(lambda c, r, k: (c // r, 2 * c * (c // r)), lang="zh")
     check_kernel_order(lambda w: w.flip(1), lang="zh")
+    check_share_inside(lambda m, k: (m[:, 0] * k).sum((1, 2)))
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("✅ 通过") and lines[1].startswith("⏳ Not implemented yet")
     assert "Spatial attention is applied before channel" in lines[2] and lines[3].startswith("✅")
     assert "2·k·k = 98" in lines[4] or "2·k·k = 18" in lines[4]
     assert lines[5] == "✅ 通过：`<lambda>` 与参考实现一致。"
+    assert lines[6].startswith("❌ You return the weight inside the mask without dividing")
 
 
 def test_every_message_exists_in_both_languages_with_the_same_placeholders():
@@ -647,3 +652,47 @@ def test_correct_kernel_conversions_pass_and_give_the_official_map(convert):
         gate.conv1.weight.copy_(convert(official))
         official_map = torch.sigmoid(F.conv2d(torch.cat([x.amax(1, keepdim=True), x.mean(1, keepdim=True)], 1), official, padding=3))
         torch.testing.assert_close(gate(x), official_map)
+
+
+# --- chapter 6: the share of a map inside the object's mask ----------------------------------
+
+
+def _scatter_into_maps(maps, masks):
+    maps *= masks[:, None]
+    return maps.sum(dim=(1, 2, 3)) / maps.sum(dim=(1, 2, 3))
+
+
+SHARE_INSIDE_MISTAKES = [
+    (lambda m, k: (m[:, 0] * k).sum((1, 2)) / m.sum((1, 2, 3)), "nan_for_zero_map"),
+    (lambda m, k: (m[:, 0] * k).sum((1, 2)), "not_normalised"),
+    (lambda m, k: (m[:, 0] * k).sum((1, 2)) / k.sum((1, 2)).clamp_min(1), "mean_inside"),
+    (lambda m, k: (m[:, 0] * k).sum() / m.sum(), "pooled_over_batch"),
+    (lambda m, k: torch.nan_to_num((m[:, 0] * ~k).sum((1, 2)) / m.sum((1, 2, 3))), "share_outside"),
+    (_scatter_into_maps, "modifies_arguments"),
+    (lambda m, k: (m[:, 0] * k).sum((1, 2)).tolist(), "wrong_type"),
+    (lambda m, k: m[:, 0] * k, "wrong_shape"),
+    (lambda m, k: torch.zeros(len(m)), "wrong_values"),
+    (lambda m, k: m.foo, "raised"),
+]
+
+
+@pytest.mark.parametrize("share, code", SHARE_INSIDE_MISTAKES, ids=[c for _, c in SHARE_INSIDE_MISTAKES])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_wrong_share_inside_gets_its_own_verdict(share, code, lang):
+    result = diagnose_share_inside(share, lang)
+    assert result.status == "mistake" and result.code == code and "{" not in result.message, result.message
+
+
+def _share_by_loop(maps, masks):
+    scores = []
+    for m, k in zip(maps[:, 0], masks):
+        total = m.sum()
+        scores.append(m[k].sum() / total if total > 0 else total * 0)
+    return torch.stack(scores)
+
+
+@pytest.mark.parametrize("share", [share_inside, _share_by_loop,
+                                   lambda m, k: torch.nan_to_num((m[:, 0] * k).sum((1, 2)) / m.sum((1, 2, 3)))])
+def test_correct_share_inside_implementations_pass(share):
+    for lang in ("en", "zh"):
+        assert diagnose_share_inside(share, lang).passed, diagnose_share_inside(share, lang).message

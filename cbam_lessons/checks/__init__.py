@@ -10,6 +10,7 @@ from ._verdict import MESSAGES, Verdict
 from .attention import diagnose_cbam_block, diagnose_channel_attention, diagnose_spatial_attention
 from .conversion import diagnose_kernel_order
 from .counting import cbam_parameters, diagnose_cbam_overhead
+from .localization import diagnose_share_inside
 from .residual import diagnose_residual_cbam
 
 
@@ -28,11 +29,12 @@ check_cbam_block = _printing(diagnose_cbam_block)
 check_residual_cbam = _printing(diagnose_residual_cbam)
 check_cbam_overhead = _printing(diagnose_cbam_overhead)
 check_kernel_order = _printing(diagnose_kernel_order)
+check_share_inside = _printing(diagnose_share_inside)
 
 __all__ = [
     "MESSAGES", "Verdict", "cbam_parameters",
     "check_channel_attention", "check_spatial_attention", "check_cbam_block", "check_residual_cbam", "check_cbam_overhead",
-    "check_kernel_order", "diagnose_kernel_order",
+    "check_kernel_order", "diagnose_kernel_order", "check_share_inside", "diagnose_share_inside",
     "diagnose_channel_attention", "diagnose_spatial_attention", "diagnose_cbam_block", "diagnose_residual_cbam",
     "diagnose_cbam_overhead",
 ]

@@ -256,6 +256,38 @@ MESSAGES = {
         "❌ 你的函数就地修改了传入的权重。请返回一个新张量（例如用 `flip`），不要改动检查点里的原张量："
         "state_dict 的其余部分或官方模型可能还要用它。",
     ),
+    # Chapter 6: the share of a map inside the object's mask.
+    "modifies_arguments": (
+        "❌ Your function changes the maps or masks it was given, in place. Compute new tensors: the same maps "
+        "are scored again with other masks.",
+        "❌ 你的函数就地修改了传入的注意力图或掩码。请计算新的张量：同一批图还要和别的掩码一起打分。",
+    ),
+    "pooled_over_batch": (
+        "❌ You return one share for the whole batch. Sum over each image's own pixels only (`dim=(1, 2, 3)` for "
+        "maps of shape (N, 1, H, W)), so that every image gets its own score, shape (N,).",
+        "❌ 你对整批图像只返回了一个占比。请只在每幅图像自己的像素上求和（形状为 (N, 1, H, W) 的图用 `dim=(1, 2, 3)`），"
+        "让每幅图像各得一个分数，形状为 (N,)。",
+    ),
+    "nan_for_zero_map": (
+        "❌ A map that is zero everywhere gives NaN (0 / 0). Such a map puts no weight inside the mask: score "
+        "it 0, e.g. with `torch.where(total > 0, inside / total, 0)`.",
+        "❌ 处处为零的图得到了 NaN（0 / 0）。这样的图在掩码内没有任何权重：请给它 0 分，"
+        "例如用 `torch.where(total > 0, inside / total, 0)`。",
+    ),
+    "not_normalised": (
+        "❌ You return the weight inside the mask without dividing by the map's total weight: a map that is "
+        "large everywhere would score high. Divide by the sum of the whole map.",
+        "❌ 你返回的是掩码内的权重之和，没有除以整张图的总权重：一张处处都很大的图也会得高分。请除以整张图的总和。",
+    ),
+    "mean_inside": (
+        "❌ You divide by the mask's area: that is the mean value inside the object, not the share of the "
+        "map's weight. Divide by the map's total weight instead.",
+        "❌ 你除以的是掩码的面积：这得到的是物体内的平均值，而不是图的权重所占的比例。请改为除以整张图的总权重。",
+    ),
+    "share_outside": (
+        "❌ You compute the share outside the object (the mask inverted, or 1 minus the share).",
+        "❌ 你算的是物体之外的占比（把掩码取反了，或者用 1 减去了占比）。",
+    ),
     "order_unchanged": (
         "❌ The kernel comes back unchanged: its first input channel still weighs the max map. Swap the two "
         "input channels (dimension 1).",
