@@ -696,3 +696,8 @@ def _share_by_loop(maps, masks):
 def test_correct_share_inside_implementations_pass(share):
     for lang in ("en", "zh"):
         assert diagnose_share_inside(share, lang).passed, diagnose_share_inside(share, lang).message
+
+
+def test_a_class_passed_for_a_function_is_told_how_to_call_the_checker():
+    assert "`check_share_inside(my_share_inside)`" in diagnose_share_inside(torch.nn.Conv2d).message
+    assert "`check_kernel_order(to_paper_order)`" in diagnose_kernel_order(3, "zh").message

@@ -18,6 +18,12 @@ def require_module_class(cls, lang: str) -> None:
         raise Outcome(verdict("not_a_module_class", lang, got=got))
 
 
+def require_function(fn, lang: str, example: str) -> None:
+    """Raise an Outcome unless ``fn`` is a function: a class or a value in its place is a common slip."""
+    if not callable(fn) or isinstance(fn, type):
+        raise Outcome(verdict("not_a_function", lang, got=repr(fn)[:60], example=example))
+
+
 def squeezed(shape) -> tuple[int, ...]:
     """A weight's shape without trailing 1s: a 1x1 conv (out, in, 1, 1) reads as a Linear (out, in)."""
     shape = tuple(shape)

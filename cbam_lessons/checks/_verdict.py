@@ -247,8 +247,8 @@ MESSAGES = {
     ),
     # Chapter 8: an official-order spatial kernel in the paper's order.
     "not_a_function": (
-        "❌ Pass the function itself, e.g. `check_kernel_order(to_paper_order)`, not {got}.",
-        "❌ 请传入函数本身，例如 `check_kernel_order(to_paper_order)`，而不是 {got}。",
+        "❌ Pass the function itself, e.g. `{example}`, not {got}.",
+        "❌ 请传入函数本身，例如 `{example}`，而不是 {got}。",
     ),
     "modifies_weight": (
         "❌ Your function changes the weight it was given, in place. Return a new tensor (e.g. with `flip`) and "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import match
+from ._common import match, require_function
 from ._sandbox import Outcome, attempt
 from ._verdict import Verdict, WHAT, current_language, verdict
 
@@ -19,8 +19,7 @@ def diagnose_kernel_order(convert, lang: str | None = None) -> Verdict:
     name = getattr(convert, "__name__", "to_paper_order")
     what = WHAT[lang].format(name=name)
     try:
-        if not callable(convert) or isinstance(convert, type):
-            raise Outcome(verdict("not_a_function", lang, got=repr(convert)[:60]))
+        require_function(convert, lang, "check_kernel_order(to_paper_order)")
         for k in (7, 3):
             weight = torch.randn(1, 2, k, k, generator=torch.Generator().manual_seed(k))
             given = weight.clone()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import match
+from ._common import match, require_function
 from ._sandbox import Outcome, attempt
 from ._verdict import Verdict, WHAT, current_language, verdict
 
@@ -39,8 +39,7 @@ def diagnose_share_inside(share_inside, lang: str | None = None) -> Verdict:
     name = getattr(share_inside, "__name__", "share_inside")
     what = WHAT[lang].format(name=name)
     try:
-        if not callable(share_inside) or isinstance(share_inside, type):
-            raise Outcome(verdict("not_a_function", lang, got=repr(share_inside)[:60]))
+        require_function(share_inside, lang, "check_share_inside(my_share_inside)")
         maps, masks = _batch()
         given_maps, given_masks = maps.clone(), masks.clone()
         out = attempt(f"{name}(maps, masks)", lambda: share_inside(given_maps, given_masks), lang, what)

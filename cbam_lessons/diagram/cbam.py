@@ -127,19 +127,18 @@ def draw_cbam_diagram(lang: str = "en"):
     return fig
 
 
-def draw_channel_gate(lang: str = "en"):
-    """Draw the channel attention module's data flow, F -> two pools -> shared MLP -> sum, σ -> Mc."""
-    t = check_lang("draw_channel_gate", LABELS, lang)
+def _one_gate(function: str, row, lang: str):
     fig, ax = _figure(2.6, 2.6)
-    _channel_row(ax, t, 1.1)
+    row(ax, check_lang(function, LABELS, lang), 1.1)
     fig.tight_layout()
     return fig
+
+
+def draw_channel_gate(lang: str = "en"):
+    """Draw the channel attention module's data flow, F -> two pools -> shared MLP -> sum, σ -> Mc."""
+    return _one_gate("draw_channel_gate", _channel_row, lang)
 
 
 def draw_spatial_gate(lang: str = "en"):
     """Draw the spatial attention module's data flow, F' -> two channel pools -> concat -> conv -> σ -> Ms."""
-    t = check_lang("draw_spatial_gate", LABELS, lang)
-    fig, ax = _figure(2.6, 2.6)
-    _spatial_row(ax, t, 1.1)
-    fig.tight_layout()
-    return fig
+    return _one_gate("draw_spatial_gate", _spatial_row, lang)
