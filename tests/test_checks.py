@@ -701,3 +701,17 @@ def test_correct_share_inside_implementations_pass(share):
 def test_a_class_passed_for_a_function_is_told_how_to_call_the_checker():
     assert "`check_share_inside(my_share_inside)`" in diagnose_share_inside(torch.nn.Conv2d).message
     assert "`check_kernel_order(to_paper_order)`" in diagnose_kernel_order(3, "zh").message
+
+
+class InputNamedInp(_Channel):
+    """Detaches, and has a variable whose name ends in "np": the hint must still say detach, not NumPy."""
+
+    def forward(self, x):
+        inp = x
+        avg, mx = self.pooled(inp.detach())
+        return self.sigmoid(self.mlp(avg) + self.mlp(mx))
+
+
+def test_the_numpy_hint_needs_numpy_not_a_name_ending_in_np():
+    result = diagnose_channel_attention(InputNamedInp)
+    assert result.code == "input_gets_no_gradient" and "`.detach()`" in result.message, result.message

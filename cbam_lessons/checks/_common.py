@@ -88,7 +88,7 @@ def _cut_from_graph(student: nn.Module) -> str:
         except (OSError, TypeError):
             pass
     source = "\n".join(sources)
-    for code, pattern in (("no_grad_context", r"no_grad|inference_mode"), ("numpy_round_trip", r"numpy|np\."),
+    for code, pattern in (("no_grad_context", r"no_grad|inference_mode"), ("numpy_round_trip", r"numpy|\bnp\."),
                           ("detached_output", r"\.detach\(|\.data\b")):
         if re.search(pattern, source):
             return code

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 
+from ..localization import share_inside as reference_share_inside
 from ._common import match, require_function
 from ._sandbox import Outcome, attempt
 from ._verdict import Verdict, WHAT, current_language, verdict
@@ -26,13 +27,6 @@ def _batch():
     return maps, masks  # image 5 has an empty mask; maps (6, 1, 8, 8), masks (6, 8, 8)
 
 
-def _reference_share_inside(maps: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-    maps = maps[:, 0]  # (N, 1, H, W) -> (N, H, W)
-    total = maps.sum(dim=(1, 2))
-    inside = (maps * masks).sum(dim=(1, 2))
-    return torch.where(total > 0, inside / total.clamp_min(torch.finfo(maps.dtype).tiny), torch.zeros_like(total))
-
-
 def diagnose_share_inside(share_inside, lang: str | None = None) -> Verdict:
     """Check a student's ``share_inside(maps, masks)``; return the Verdict."""
     lang = current_language(lang)
@@ -47,7 +41,7 @@ def diagnose_share_inside(share_inside, lang: str | None = None) -> Verdict:
             raise Outcome(verdict("modifies_arguments", lang))
         if not isinstance(out, torch.Tensor):
             raise Outcome(verdict("wrong_type", lang, step=f"{name}(maps, masks)", got=type(out).__name__))
-        correct = _reference_share_inside(maps, masks)
+        correct = reference_share_inside(maps, masks)
         if out.dim() == 0 and out.numel() == 1:
             pooled = (maps[:, 0] * masks).sum() / maps.sum()
             raise Outcome(verdict("pooled_over_batch" if torch.isclose(out.float(), pooled) else "wrong_shape", lang,
