@@ -1,6 +1,6 @@
 """Is my CBAM correct? Run the exercise checkers on anyone's implementation.
 
-    python -m cbam_lessons.verify path/to/file.py:ClassName [--kind channel|spatial|block|residual] [--lang zh]
+    python -m cbam_lessons.verify path/to/file.py:ClassName [--kind channel|spatial|block|residual|bottleneck] [--lang zh]
 
 The class is checked like the book's exercises: known weights, several input shapes, each known mistake
 named, then one training step (gradients must reach the weights and the input, the input must not be
@@ -27,13 +27,15 @@ import torch
 from torch import nn
 
 from .checks import attention
-from .checks import diagnose_cbam_block, diagnose_channel_attention, diagnose_residual_cbam, diagnose_spatial_attention
+from .checks import (diagnose_cbam_block, diagnose_cbam_bottleneck, diagnose_channel_attention, diagnose_residual_cbam,
+                     diagnose_spatial_attention)
 
 _DIAGNOSE = {
     "channel": diagnose_channel_attention,
     "spatial": diagnose_spatial_attention,
     "block": diagnose_cbam_block,
     "residual": diagnose_residual_cbam,
+    "bottleneck": diagnose_cbam_bottleneck,
 }
 
 _NOTES = {
@@ -91,11 +93,11 @@ def _load_class(target: str) -> type:
 
 def _guess_kind(cls: type) -> str:
     name = cls.__name__.lower()
-    for word, kind in (("residual", "residual"), ("bottleneck", "residual"), ("basicblock", "residual"),
+    for word, kind in (("bottleneck", "bottleneck"), ("residual", "residual"), ("basicblock", "residual"),
                        ("channel", "channel"), ("spatial", "spatial"), ("cbam", "block"), ("block", "block")):
         if word in name:
             return kind
-    raise _UsageError(f"cannot tell what {cls.__name__} is from its name: add --kind channel, spatial, block or residual")
+    raise _UsageError(f"cannot tell what {cls.__name__} is from its name: add --kind channel, spatial, block, residual or bottleneck")
 
 
 def _identity_batch_norms(module: nn.Module) -> bool:
@@ -180,7 +182,7 @@ def verify(cls: type, kind: str, lang: str = "en") -> tuple[bool, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m cbam_lessons.verify",
-        description="Check a CBAM module (channel gate, spatial gate, block or residual block) against the paper.",
+        description="Check a CBAM module (channel gate, spatial gate, block, residual block or torchvision-style Bottleneck) against the paper.",
     )
     parser.add_argument("target", help="path/to/file.py:ClassName")
     parser.add_argument("--kind", choices=sorted(_DIAGNOSE), help="what the class is (guessed from its name if omitted)")

@@ -275,6 +275,11 @@ class NoFinalRelu(cl.ResidualCBAMBlock):
         return x + self.cbam(self.branch(x))
 
 
+class ReluBeforeCbam(cl.ResidualCBAMBlock):
+    def forward(self, x):
+        return F.relu(x + self.cbam(F.relu(self.branch(x))))
+
+
 class Renamed(nn.Module):
     def __init__(self, channels, ratio=16, kernel_size=7):
         super().__init__()
@@ -286,7 +291,7 @@ class Renamed(nn.Module):
 
 RESIDUAL_MISTAKES = [
     (AfterAddition, "cbam_after_addition"), (OnShortcut, "cbam_on_shortcut"), (NoShortcut, "no_shortcut"),
-    (NoFinalRelu, "no_final_relu"), (Renamed, "template_names"),
+    (NoFinalRelu, "no_final_relu"), (ReluBeforeCbam, "relu_before_cbam"), (Renamed, "template_names"),
 ]
 
 # --- counting ----------------------------------------------------------------------------------
@@ -715,3 +720,305 @@ class InputNamedInp(_Channel):
 def test_the_numpy_hint_needs_numpy_not_a_name_ending_in_np():
     result = diagnose_channel_attention(InputNamedInp)
     assert result.code == "input_gets_no_gradient" and "`.detach()`" in result.message, result.message
+
+
+# --- chapter 5: CBAM in torchvision's Bottleneck ------------------------------------------------
+
+from torchvision.models.resnet import Bottleneck  # noqa: E402
+
+from cbam_lessons.checks import diagnose_cbam_bottleneck, diagnose_gate_function, diagnose_paired_interval  # noqa: E402
+
+
+class MyBottleneck(Bottleneck):
+    """The exercise's solution; each mistake below overrides one step."""
+
+    def __init__(self, inplanes, planes, *args, ratio=16, kernel_size=7, **kwargs):
+        super().__init__(inplanes, planes, *args, **kwargs)
+        self.cbam = cl.CBAMBlock(self.width_of_cbam(planes), ratio, kernel_size)
+
+    def width_of_cbam(self, planes):
+        return planes * self.expansion
+
+    def branch(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        return self.bn3(self.conv3(self.relu(self.bn2(self.conv2(out)))))
+
+    def shortcut(self, x):
+        return x if self.downsample is None else self.downsample(x)
+
+    def forward(self, x):
+        return self.relu(self.cbam(self.branch(x)) + self.shortcut(x))
+
+
+class BottleneckOneForward(Bottleneck):
+    """Correct, written differently: one forward, the attention's width read from bn3."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cbam = cl.CBAMBlock(self.bn3.num_features)
+
+    def forward(self, x):
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        out = self.cbam(out)
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity  # in place on a fresh tensor: fine
+        return self.relu(out)
+
+
+class _Override:
+    """Build a MyBottleneck with one method replaced."""
+
+    @staticmethod
+    def make(name, **methods):
+        return type(name, (MyBottleneck,), methods)
+
+
+BOTTLENECK_MISTAKES = [
+    (_Override.make("AfterAdd", forward=lambda self, x: self.cbam(self.relu(self.branch(x) + self.shortcut(x)))),
+     "cbam_after_addition"),
+    (_Override.make("OnShortcut", forward=lambda self, x: self.relu(self.branch(x) + self.cbam(self.shortcut(x)))),
+     "cbam_on_shortcut"),
+    (_Override.make("NoShortcut", forward=lambda self, x: self.relu(self.cbam(self.branch(x)))), "no_shortcut"),
+    (_Override.make("NoRelu", forward=lambda self, x: self.cbam(self.branch(x)) + self.shortcut(x)), "no_final_relu"),
+    (_Override.make("ReluFirst", forward=lambda self, x: self.relu(self.cbam(self.relu(self.branch(x))) + self.shortcut(x))),
+     "relu_before_cbam"),
+    (_Override.make("BeforeBn", forward=lambda self, x: self.relu(self.shortcut(x) + self.bn3(self.cbam(self.conv3(
+        self.relu(self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x))))))))))), "cbam_before_bn"),
+    (_Override.make("NoDownsample", shortcut=lambda self, x: x), "shortcut_not_downsampled"),
+    (_Override.make("Narrow", width_of_cbam=lambda self, planes: planes), "cbam_width"),
+    (_Override.make("Renamed", __init__=lambda self, *a, **k: (Bottleneck.__init__(self, *a, **k),
+                                                               setattr(self, "attention", cl.CBAMBlock(64)))[0],
+                    forward=lambda self, x: self.relu(self.attention(self.branch(x)) + self.shortcut(x))),
+     "bottleneck_names"),
+    (_Override.make("Detached", forward=lambda self, x: self.relu(self.cbam(self.branch(x)).detach() + self.shortcut(x))),
+     "parameters_get_no_gradient"),
+    (_Override.make("InPlace", forward=lambda self, x: self.relu(self.cbam(self.branch(x)) + self.shortcut(x.relu_()))),
+     "modifies_input"),
+    (_Override.make("Raises", forward=lambda self, x: self.cbam(self.branch(x)) + self.shortcut(x)[:, :1] @ x),
+     "raised"),
+    (cl.ResidualCBAMBlock(16), "not_a_module_class"),
+]
+
+
+@pytest.mark.parametrize("cls, code", BOTTLENECK_MISTAKES, ids=[c for _, c in BOTTLENECK_MISTAKES])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_wrong_cbam_bottleneck_gets_its_own_verdict(cls, code, lang):
+    result = diagnose_cbam_bottleneck(cls, lang)
+    assert result.status == "mistake" and result.code == code and "{" not in result.message, result.message
+
+
+def _not_yet(self, *args, **kwargs):
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize("cls", [MyBottleneck, BottleneckOneForward])
+def test_correct_cbam_bottlenecks_pass_and_build_a_cbam_resnet50(cls):
+    import torchvision
+
+    from cbam_lessons.resnet import add_cbam
+
+    assert diagnose_cbam_bottleneck(cls).passed, diagnose_cbam_bottleneck(cls).message
+    assert diagnose_cbam_bottleneck(_Override.make("Blank", __init__=_not_yet)).status == "not_implemented"
+    # Built like Bottleneck, the class makes a CBAM-ResNet-50 with the package's parameter count and keys.
+    mine = torchvision.models.ResNet(cls, [3, 4, 6, 3])
+    package = add_cbam(torchvision.models.resnet50())
+    assert set(mine.state_dict()) == set(package.state_dict())
+    assert sum(p.numel() for p in mine.parameters()) == sum(p.numel() for p in package.parameters())
+
+
+def test_the_bottleneck_checker_leaves_the_global_random_numbers_alone():
+    torch.manual_seed(3)
+    expected = torch.rand(3)
+    torch.manual_seed(3)
+    diagnose_cbam_bottleneck(MyBottleneck)
+    assert torch.equal(torch.rand(3), expected)
+
+
+# --- chapter 7: the paired t-interval over seeds ------------------------------------------------
+
+import math  # noqa: E402
+import statistics  # noqa: E402
+
+from cbam_lessons.stats import T_95, paired_gap  # noqa: E402
+
+
+def _paired(a, b, quantile=lambda n: T_95[n - 1], spread=statistics.stdev, divide=math.sqrt, check=True):
+    if check and len(a) != len(b):
+        raise ValueError(f"{len(a)} and {len(b)} results")
+    gaps = [x - y for x, y in zip(a, b)]
+    half = quantile(len(gaps)) * spread(gaps) / divide(len(gaps))
+    return statistics.mean(gaps), statistics.mean(gaps) - half, statistics.mean(gaps) + half
+
+
+def _welch(a, b):
+    n = len(a)
+    half = T_95[n - 1] * math.sqrt(statistics.variance(a) / n + statistics.variance(b) / n)
+    mean = statistics.mean(a) - statistics.mean(b)
+    return mean, mean - half, mean + half
+
+
+def _sorting_in_place(a, b):
+    a.sort()
+    return _paired(a, b)
+
+
+def _numpy_paired(a, b):
+    if len(a) != len(b):
+        raise ValueError("lengths differ")
+    d = np.asarray(a) - np.asarray(b)
+    half = T_95[len(d) - 1] * d.std(ddof=1) / np.sqrt(len(d))
+    return np.array([d.mean(), d.mean() - half, d.mean() + half])
+
+
+INTERVAL_MISTAKES = [
+    (lambda a, b: _paired(a, b, quantile=lambda n: 1.96), "z_instead_of_t"),
+    (lambda a, b: _paired(a, b, quantile=lambda n: T_95[n]), "wrong_degrees_of_freedom"),
+    (lambda a, b: _paired(a, b, quantile=lambda n: {3: 2.920, 5: 2.132}[n]), "one_sided_quantile"),
+    (lambda a, b: _paired(a, b, spread=statistics.pstdev), "population_sd"),
+    (lambda a, b: _paired(a, b, divide=lambda n: 1), "no_sqrt_n"),
+    (lambda a, b: _paired(a, b, divide=lambda n: n), "divided_by_n"),
+    (_welch, "unpaired"),
+    (lambda a, b: _paired(b, a), "sign_flipped"),
+    (lambda a, b: _paired(sorted(a), sorted(b)), "pairs_sorted_apart"),
+    (_sorting_in_place, "modifies_results"),
+    (lambda a, b: _paired(a, b)[::-1], "wrong_interval"),
+    (lambda a, b: (lambda m, lo, hi: (m, hi, lo))(*_paired(a, b)), "low_above_high"),
+    (lambda a, b: _paired(a, b, check=False), "lengths_not_checked"),
+    (lambda a, b: _paired(a, b)[:2], "not_a_triple"),
+    (lambda a, b: statistics.mean(a) - statistics.mean(b), "not_a_triple"),
+    (lambda a, b: a / b, "raised"),
+    (paired_gap(range(3), range(3)), "not_a_function"),
+]
+
+
+@pytest.mark.parametrize("interval, code", INTERVAL_MISTAKES, ids=[c for _, c in INTERVAL_MISTAKES])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_wrong_paired_interval_gets_its_own_verdict(interval, code, lang):
+    result = diagnose_paired_interval(interval, lang)
+    assert result.status == "mistake" and result.code == code and "{" not in result.message, result.message
+
+
+@pytest.mark.parametrize("interval", [_paired, _numpy_paired, paired_gap])
+def test_correct_paired_intervals_pass(interval):
+    for lang in ("en", "zh"):
+        assert diagnose_paired_interval(interval, lang).passed, diagnose_paired_interval(interval, lang).message
+
+
+# --- chapter 9: a gate's multiplication with a hand-written backward ----------------------------
+
+
+class GateProduct(torch.autograd.Function):
+    """The exercise's solution: x * sigmoid(logits), keeping x and the gate for backward."""
+
+    @staticmethod
+    def forward(ctx, x, logits):
+        gate = torch.sigmoid(logits)
+        ctx.save_for_backward(x, gate)
+        return x * gate
+
+    @staticmethod
+    def backward(ctx, g):
+        x, s = ctx.saved_tensors
+        return g * s, GateProduct.reduce(g * x * s * (1 - s), s.shape)
+
+    @staticmethod
+    def reduce(t, shape):
+        return t.sum(dim=[i for i, n in enumerate(shape) if n == 1], keepdim=True)
+
+
+class GateUnreduced(GateProduct):
+    """Correct too: autograd itself sums a gradient that only broadcasts to its input."""
+
+    @staticmethod
+    def backward(ctx, g):
+        x, s = ctx.saved_tensors
+        return g * s, g * x * s * (1 - s)
+
+
+class GateSavingLogits(torch.autograd.Function):
+    """Correct, different: keeps the logits and recomputes the sigmoid."""
+
+    @staticmethod
+    def forward(ctx, x, logits):
+        ctx.save_for_backward(x, logits)
+        return x * torch.sigmoid(logits)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, logits = ctx.saved_tensors
+        s = torch.sigmoid(logits)
+        dims = [i for i in range(4) if logits.shape[i] == 1]
+        return g * s, (g * x * s * (1 - s)).sum(dims, keepdim=True)
+
+
+def _gate(name, forward=None, backward=None):
+    """A GateProduct with forward(ctx, x, logits) or backward(ctx, g, x, s) replaced."""
+    methods = {}
+    if forward:
+        methods["forward"] = staticmethod(forward)
+    if backward:
+        def run_backward(ctx, g):
+            return backward(ctx, g, *ctx.saved_tensors)
+        methods["backward"] = staticmethod(run_backward)
+    return type(name, (GateProduct,), methods)
+
+
+def _save(ctx, x, gate):
+    ctx.save_for_backward(x, gate)
+    return gate
+
+
+
+GATE_MISTAKES = [
+    (_gate("NoSigmoid", forward=lambda ctx, x, l: x * _save(ctx, x, l)), "forward_without_sigmoid"),
+    (_gate("InPlace", forward=lambda ctx, x, l: x.mul_(_save(ctx, x.clone(), torch.sigmoid(l)))), "modifies_input"),
+    (_gate("Scaled", forward=lambda ctx, x, l: 2 * x * _save(ctx, x, torch.sigmoid(l))), "wrong_values"),
+    (_gate("Numpy", forward=lambda ctx, x, l: (x * _save(ctx, x, torch.sigmoid(l))).numpy()), "wrong_type"),
+    (_gate("Pooled", forward=lambda ctx, x, l: (x * _save(ctx, x, torch.sigmoid(l))).mean(1)), "wrong_shape"),
+    (_gate("IgnoresGate", backward=lambda ctx, g, x, s: (g, GateProduct.reduce(g * x * s * (1 - s), s.shape))),
+     "input_gradient_ignores_gate"),
+    (_gate("NoDerivative", backward=lambda ctx, g, x, s: (g * s, GateProduct.reduce(g * x, s.shape))),
+     "missing_sigmoid_derivative"),
+    (_gate("DerivativeS", backward=lambda ctx, g, x, s: (g * s, GateProduct.reduce(g * x * s, s.shape))),
+     "wrong_sigmoid_derivative"),
+    (_gate("WithoutX", backward=lambda ctx, g, x, s: (g * s, GateProduct.reduce(g * s * (1 - s), s.shape))),
+     "gate_gradient_without_x"),
+    (_gate("FixedDims", backward=lambda ctx, g, x, s: (g * s, (g * x * s * (1 - s)).sum(1, keepdim=True))),
+     "gate_gradient_wrong_dims"),
+    (_gate("Swapped", backward=lambda ctx, g, x, s: (GateProduct.reduce(g * x * s * (1 - s), s.shape), g * s)),
+     "gradients_in_wrong_order"),
+    (_gate("OneGradient", backward=lambda ctx, g, x, s: (g * s,)), "wrong_number_of_gradients"),
+    (_gate("NoneForLogits", backward=lambda ctx, g, x, s: (g * s, None)), "gate_input_gets_no_gradient"),
+    (_gate("ChangesG", backward=lambda ctx, g, x, s: (g.mul_(s), GateProduct.reduce(g * x * (1 - s), s.shape))),
+     "modifies_grad_output"),
+    (_gate("Halved", backward=lambda ctx, g, x, s: (g * s / 2, GateProduct.reduce(g * x * s * (1 - s), s.shape))),
+     "wrong_gradient_values"),
+    (_gate("Raises", backward=lambda ctx, g, x, s: 1 / 0), "raised"),
+    (GateProduct.apply, "not_an_autograd_function"),
+    (nn.Module, "not_an_autograd_function"),
+]
+
+
+@pytest.mark.parametrize("cls, code", GATE_MISTAKES, ids=[c for _, c in GATE_MISTAKES])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_wrong_gate_function_gets_its_own_verdict(cls, code, lang):
+    result = diagnose_gate_function(cls, lang)
+    assert result.status == "mistake" and result.code == code and "{" not in result.message, result.message
+
+
+@pytest.mark.parametrize("cls", [GateProduct, GateUnreduced, GateSavingLogits])
+def test_correct_gate_functions_pass(cls):
+    for lang in ("en", "zh"):
+        assert diagnose_gate_function(cls, lang).passed, diagnose_gate_function(cls, lang).message
+    assert diagnose_gate_function(_gate("Blank", backward=lambda ctx, g, x, s: _not_yet(None))).status == "not_implemented"
+
+
+def test_a_backward_that_gradcheck_rejects_is_named():
+    """Right on the two probes' shapes and seeds, wrong elsewhere: only gradcheck can tell."""
+    wrong_on_small = _gate("Small", backward=lambda ctx, g, x, s: (
+        g * s * (1 + (x.numel() < 100)), GateProduct.reduce(g * x * s * (1 - s), s.shape)))
+    assert diagnose_gate_function(wrong_on_small).code == "gradcheck_failed"

@@ -69,6 +69,18 @@ class MyBlock(cl.CBAMBlock):
 
 class Helper(nn.Module):
     pass
+
+
+from torchvision.models.resnet import Bottleneck
+
+
+class CBAMAfterAddBottleneck(Bottleneck):  # a detector's block with CBAM on the block's output
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cbam = cl.CBAMBlock(self.bn3.num_features)
+
+    def forward(self, x):
+        return self.cbam(super().forward(x))
 '''
 
 
@@ -99,6 +111,7 @@ def test_timms_rounding_passes_and_is_named(files, capsys):
 @pytest.mark.parametrize("name, code_text", [
     ("AvgOnlyChannelAttention", "only average pooling"),
     ("FrozenChannelAttention", "torch.no_grad()"),
+    ("CBAMAfterAddBottleneck", "after the residual addition"),
 ])
 def test_mistakes_exit_1_with_the_named_verdict(files, capsys, name, code_text):
     assert main([f"{files / 'mine.py'}:{name}"]) == 1
@@ -109,7 +122,7 @@ def test_mistakes_exit_1_with_the_named_verdict(files, capsys, name, code_text):
 def test_the_kind_is_guessed_from_the_name_or_given(files, capsys):
     assert main([f"{files / 'mine.py'}:MyBlock"]) == 0
     assert main([f"{files / 'mine.py'}:Helper"]) == 2
-    assert "add --kind channel, spatial, block or residual" in capsys.readouterr().err
+    assert "add --kind channel, spatial, block, residual or bottleneck" in capsys.readouterr().err
     assert main([f"{files / 'mine.py'}:Helper", "--kind", "block"]) == 1
 
 

@@ -207,12 +207,181 @@ MESSAGES = {
         "❌ 缺少捷径：残差块要把输入加回来，即 relu(x + cbam(branch))。",
     ),
     "no_final_relu": (
-        "❌ The final ReLU is missing: a basic block ends with relu(x + cbam(branch)).",
-        "❌ 缺少最后的 ReLU：基本残差块的结尾是 relu(x + cbam(branch))。",
+        "❌ The final ReLU is missing: a residual block ends with relu(x + cbam(branch)).",
+        "❌ 缺少最后的 ReLU：残差块的结尾是 relu(x + cbam(branch))。",
     ),
     "template_names": (
         "❌ Keep the template's attribute names (conv1, bn1, conv2, bn2, cbam) so the checker can give your block known weights ({error}).",
         "❌ 请保留模板中的属性名（conv1、bn1、conv2、bn2、cbam），以便检查器为你的模块设置已知的权重（{error}）。",
+    ),
+    "relu_before_cbam": (
+        "❌ The branch goes through a ReLU before CBAM. The branch ends with its last BatchNorm; CBAM refines that, "
+        "and the only ReLU after it comes after the addition: relu(x + cbam(branch)).",
+        "❌ 残差分支在进入 CBAM 之前多经过了一次 ReLU。分支以最后一个批量归一化结束，CBAM 细化的就是它的输出；"
+        "此后唯一的 ReLU 在相加之后：relu(x + cbam(branch))。",
+    ),
+    # Chapter 5: CBAM in torchvision's Bottleneck.
+    "cbam_width": (
+        "❌ Your CBAM has the wrong number of channels. It refines the output of bn3, which has planes × expansion = "
+        "{expected} channels here, not planes: use `CBAMBlock(planes * self.expansion, ...)` or `self.bn3.num_features`.",
+        "❌ 你的 CBAM 通道数不对。它细化的是 bn3 的输出，这里有 planes × expansion = {expected} 个通道，而不是 planes："
+        "请用 `CBAMBlock(planes * self.expansion, ...)` 或 `self.bn3.num_features`。",
+    ),
+    "bottleneck_names": (
+        "❌ Build the block with `super().__init__(...)` so it keeps torchvision's names (conv1 … bn3, downsample), and "
+        "name the attention `cbam`, as `add_cbam` does: then checkpoints load and the checker can give your block known "
+        "weights ({error}).",
+        "❌ 请用 `super().__init__(...)` 构建这个块，让它保留 torchvision 的属性名（conv1 … bn3、downsample），并把注意力模块"
+        "命名为 `cbam`，与 `add_cbam` 一致：这样检查点才能加载，检查器也才能为你的块设置已知的权重（{error}）。",
+    ),
+    "shortcut_not_downsampled": (
+        "❌ In a block that halves the map and widens the channels, x no longer fits the branch's output: the shortcut "
+        "is `self.downsample(x)` when `self.downsample` is not None.",
+        "❌ 当一个块把特征图缩小一半、又增加通道数时，x 的形状就与分支的输出对不上了：`self.downsample` 不为 None 时，"
+        "捷径应当是 `self.downsample(x)`。",
+    ),
+    "cbam_before_bn": (
+        "❌ CBAM sits between conv3 and bn3. The paper refines the branch's output after its last BatchNorm: "
+        "cbam(bn3(conv3(...))).",
+        "❌ CBAM 被放在了 conv3 和 bn3 之间。论文细化的是分支经过最后一个批量归一化之后的输出：cbam(bn3(conv3(...)))。",
+    ),
+    # Chapter 7: the paired t-interval over seeds.
+    "not_a_triple": (
+        "❌ `{step}` returned {got}; return three numbers, (mean, low, high) of the differences a - b.",
+        "❌ `{step}` 返回了 {got}；应当返回三个数：差值 a - b 的（均值、下限、上限）。",
+    ),
+    "modifies_results": (
+        "❌ Your function changes the lists it was given (sorted or emptied them in place). The caller still needs "
+        "them in seed order: work on copies.",
+        "❌ 你的函数就地修改了传入的列表（排了序或清空了）。调用者还要按种子的顺序使用它们：请在副本上计算。",
+    ),
+    "z_instead_of_t": (
+        "❌ You used 1.96, the normal quantile. With a handful of seeds the spread itself is uncertain: use Student's "
+        "t with n - 1 degrees of freedom, `T_95[n - 1]` (2.776 for five seeds).",
+        "❌ 你用的是正态分布的分位数 1.96。只有几个种子时，标准差本身也不确定：请用自由度为 n - 1 的 t 分布分位数 "
+        "`T_95[n - 1]`（五个种子时为 2.776）。",
+    ),
+    "wrong_degrees_of_freedom": (
+        "❌ You used n degrees of freedom. The standard deviation of n differences has n - 1: `T_95[n - 1]`.",
+        "❌ 你用了 n 个自由度。n 个差值的标准差只有 n - 1 个自由度：应为 `T_95[n - 1]`。",
+    ),
+    "one_sided_quantile": (
+        "❌ Your quantile is the one-sided 95 % one (t at 0.95). A two-sided 95 % interval leaves 2.5 % on each side: "
+        "t at 0.975, which `T_95` holds.",
+        "❌ 你用的是单侧 95 % 的分位数（t 在 0.95 处）。双侧 95 % 的区间每侧各留 2.5 %：应取 t 在 0.975 处的值，即 `T_95` 中的值。",
+    ),
+    "population_sd": (
+        "❌ You divided by n in the standard deviation (`pstdev`, or NumPy's default `ddof=0`). The sample standard "
+        "deviation divides by n - 1: `statistics.stdev`, or `np.std(d, ddof=1)`.",
+        "❌ 你在标准差中除以了 n（`pstdev`，或 NumPy 默认的 `ddof=0`）。样本标准差除以 n - 1：请用 "
+        "`statistics.stdev`，或 `np.std(d, ddof=1)`。",
+    ),
+    "no_sqrt_n": (
+        "❌ Your half-width is t · s, the spread of single runs. The interval is for the mean of the differences: "
+        "divide by √n, t · s / √n.",
+        "❌ 你的半宽是 t · s，描述的是单次运行的离散程度。这个区间针对的是差值的均值：要除以 √n，即 t · s / √n。",
+    ),
+    "divided_by_n": (
+        "❌ You divided the standard deviation by n. The standard error of a mean is s / √n, not s / n.",
+        "❌ 你把标准差除以了 n。均值的标准误是 s / √n，而不是 s / n。",
+    ),
+    "unpaired": (
+        "❌ This is an unpaired interval: it combines the spreads of a and b as if the runs were independent. Runs "
+        "with the same seed share their initial weights and batches: take the differences a_i - b_i first, then one "
+        "interval for their mean.",
+        "❌ 这是一个不配对的区间：它把 a 和 b 各自的离散程度合在一起，仿佛这些运行彼此独立。同一种子的运行共享初始权重和"
+        "批次顺序：应当先求差值 a_i - b_i，再对它们的均值求一个区间。",
+    ),
+    "sign_flipped": (
+        "❌ You computed b - a. The gap is a - b, so that a positive gap means a is better.",
+        "❌ 你算的是 b - a。差距应为 a - b，这样正的差距才表示 a 更好。",
+    ),
+    "pairs_sorted_apart": (
+        "❌ You sorted a and b separately, which breaks the pairs: after sorting, a_i and b_i no longer come from the "
+        "same seed. Subtract in seed order.",
+        "❌ 你把 a 和 b 分别排了序，这就拆散了配对：排序之后，a_i 和 b_i 不再来自同一个种子。请按种子的顺序相减。",
+    ),
+    "low_above_high": (
+        "❌ Your low and high are swapped: return (mean, mean - half-width, mean + half-width).",
+        "❌ 你把下限和上限弄反了：应返回（均值，均值 - 半宽，均值 + 半宽）。",
+    ),
+    "wrong_interval": (
+        "❌ Your interval is {got}; the paired 95 % interval is {expected}, mean ± t · s / √n of the differences a - b.",
+        "❌ 你的区间是 {got}；配对的 95 % 区间应为 {expected}，即差值 a - b 的均值 ± t · s / √n。",
+    ),
+    "lengths_not_checked": (
+        "❌ With 5 results in a and 4 in b your function did not raise ValueError. Pairs are per seed: lists of "
+        "different lengths mean a missing run, which `zip` would drop without a word. Raise ValueError and give both "
+        "lengths.",
+        "❌ a 有 5 个结果、b 只有 4 个时，你的函数没有抛出 ValueError。配对是按种子进行的：两个列表长度不同，说明缺了一次运行，"
+        "而 `zip` 会悄无声息地把它丢掉。请抛出 ValueError，并给出两个长度。",
+    ),
+    # Chapter 9: a gate's multiplication as a torch.autograd.Function.
+    "not_an_autograd_function": (
+        "❌ Pass a subclass of `torch.autograd.Function` itself, e.g. `check_gate_function(GateProduct)`, not {got}. "
+        "The checker calls `GateProduct.apply(x, logits)`.",
+        "❌ 请传入 `torch.autograd.Function` 的子类本身，例如 `check_gate_function(GateProduct)`，而不是 {got}。"
+        "检查器会调用 `GateProduct.apply(x, logits)`。",
+    ),
+    "forward_without_sigmoid": (
+        "❌ Your forward returns x * logits: the gate is sigmoid(logits), a number between 0 and 1 per position.",
+        "❌ 你的 forward 返回的是 x * logits：门控应当是 sigmoid(logits)，每个位置上一个介于 0 和 1 之间的数。",
+    ),
+    "modifies_grad_output": (
+        "❌ Your backward changes the gradient it receives in place (`g.mul_(...)`, `g *= ...`). Autograd may pass "
+        "the same tensor to other functions too: compute new tensors.",
+        "❌ 你的 backward 就地修改了传入的梯度（`g.mul_(...)`、`g *= ...`）。自动求导可能把同一个张量也交给别的函数：请计算新的张量。",
+    ),
+    "gate_input_gets_no_gradient": (
+        "❌ backward returned None for {which}. Return one gradient per input of forward, in order: (dL/dx, dL/dlogits).",
+        "❌ backward 为 {which} 返回了 None。forward 的每个输入都要按顺序对应一个梯度：(dL/dx, dL/dlogits)。",
+    ),
+    "input_gradient_ignores_gate": (
+        "❌ dL/dx is the upstream gradient unchanged. The output is x · s, so dL/dx = g · s, s = sigmoid(logits).",
+        "❌ dL/dx 就是原样的上游梯度。输出是 x · s，所以 dL/dx = g · s，其中 s = sigmoid(logits)。",
+    ),
+    "input_gradient_uses_logits": (
+        "❌ dL/dx is g · logits. x is multiplied by the gate s = sigmoid(logits), not by the logits: dL/dx = g · s.",
+        "❌ dL/dx 等于 g · logits。与 x 相乘的是门控 s = sigmoid(logits)，而不是 logits：dL/dx = g · s。",
+    ),
+    "missing_sigmoid_derivative": (
+        "❌ dL/dlogits lacks the sigmoid's derivative: d sigmoid(z)/dz = s · (1 - s), so dL/dlogits = sum of g · x · s · (1 - s).",
+        "❌ dL/dlogits 缺了 sigmoid 的导数：d sigmoid(z)/dz = s · (1 - s)，所以 dL/dlogits 是 g · x · s · (1 - s) 之和。",
+    ),
+    "wrong_sigmoid_derivative": (
+        "❌ The sigmoid's derivative is s · (1 - s), not s or 1 - s alone.",
+        "❌ sigmoid 的导数是 s · (1 - s)，而不只是 s 或 1 - s。",
+    ),
+    "gate_gradient_without_x": (
+        "❌ dL/dlogits lacks the factor x: the output is x · s, so its derivative with respect to s is x, and "
+        "dL/dlogits = sum of g · x · s · (1 - s).",
+        "❌ dL/dlogits 缺了因子 x：输出是 x · s，它对 s 的导数是 x，所以 dL/dlogits 是 g · x · s · (1 - s) 之和。",
+    ),
+    "gate_gradient_wrong_dims": (
+        "❌ dL/dlogits has shape {got}, and logits has {expected}. Sum over the dimensions where logits has size 1 "
+        "(H and W for the channel gate, C for the spatial gate), with keepdim=True; fixed dimensions fit only one gate.",
+        "❌ dL/dlogits 的形状是 {got}，而 logits 的形状是 {expected}。请在 logits 大小为 1 的那些维度上求和"
+        "（通道门控是 H 和 W，空间门控是 C），并设 keepdim=True；写死的维度只适用于其中一种门控。",
+    ),
+    "gradients_in_wrong_order": (
+        "❌ backward returns its gradients in the wrong order. They follow forward's inputs: (dL/dx, dL/dlogits).",
+        "❌ backward 返回梯度的顺序不对。梯度要按 forward 的输入顺序排列：(dL/dx, dL/dlogits)。",
+    ),
+    "wrong_number_of_gradients": (
+        "❌ backward must return one gradient per input of forward (after ctx): two here, (dL/dx, dL/dlogits).",
+        "❌ backward 必须为 forward 的每个输入（ctx 之后的）返回一个梯度：这里是两个，(dL/dx, dL/dlogits)。",
+    ),
+    "wrong_gradient_values": (
+        "❌ {which} is wrong (largest difference {diff:.3g}). Derive it from out = x · s: dL/dx = g · s, "
+        "dL/dlogits = sum of g · x · s · (1 - s) over the broadcast dimensions.",
+        "❌ {which} 不对（最大差值 {diff:.3g}）。请从 out = x · s 推导：dL/dx = g · s，"
+        "dL/dlogits 是 g · x · s · (1 - s) 在广播维度上的和。",
+    ),
+    "gradcheck_failed": (
+        "❌ torch.autograd.gradcheck disagrees with your backward on a small input: its numerical derivatives differ "
+        "from your formulas. Does backward use only tensors saved in forward (`ctx.save_for_backward`)?",
+        "❌ 在一个小输入上，torch.autograd.gradcheck 与你的 backward 结果不一致：数值导数和你的公式不同。"
+        "你的 backward 是否只用了在 forward 中保存的张量（`ctx.save_for_backward`）？",
     ),
     # Counting by hand.
     "hidden_not_floored": (
