@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: install fonts browser assets test test-gpu bench notebooks book screenshots exercises lab clean
+.PHONY: install fonts browser tex assets test test-gpu bench notebooks book pdf screenshots exercises lab clean
 
 install: $(STAMP) fonts
 
@@ -43,12 +43,16 @@ browser:
 		echo "warning: no Chromium found; tests/test_browser.py will fail. Install Debian's chromium."; \
 	fi
 
-# Notebooks run with progress bars off, so stored and fresh outputs can match.
-NBVAL := CBAM_PROGRESS=0 $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg
+# Notebooks run with progress bars off, so stored and fresh outputs can match. The run cache (a fresh
+# folder per run, cbam_lessons/run_cache.py) lets the Chinese chapters and the student notebooks load
+# the training runs the English chapters computed minutes before, instead of training them again.
+RUN_CACHE := _build/run-cache
+NBVAL := CBAM_PROGRESS=0 CBAM_RUN_CACHE=$(CURDIR)/$(RUN_CACHE) $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg
 
 test: install browser
 	$(MAKE) book
 	$(BIN)/python -m pytest tests
+	rm -rf $(RUN_CACHE)
 	$(NBVAL) book
 
 # On a CUDA machine: the unit tests with CUDA selected, then every notebook on the GPU. Stored
@@ -94,6 +98,34 @@ book: install assets
 	$(BIN)/jupyter-book build . --config _config.yml --toc _toc.yml $(JB_FLAGS)
 	$(BIN)/jupyter-book build . --config _config.zh.yml --toc _toc.zh.yml --path-output _build/zh $(JB_FLAGS)
 	cp -r _build/zh/_build/html _build/html/zh
+
+# The PDF editions need TeX Live's xelatex with xeCJK, latexmk, DejaVu fonts and poppler's pdftotext/pdffonts
+# (for the tests): install Debian's packages when missing and we can.
+TEX_PACKAGES := texlive-xetex texlive-latex-extra texlive-lang-chinese texlive-fonts-recommended latexmk poppler-utils fonts-dejavu-core
+tex: fonts
+	@if command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v pdftotext >/dev/null \
+		&& kpsewhich xeCJK.sty >/dev/null && fc-list | grep -q "DejaVu Serif"; then \
+		true; \
+	elif command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; \
+	else \
+		echo "make pdf needs xelatex with xeCJK, latexmk, poppler-utils and the DejaVu and Noto CJK fonts;" \
+		     "on Debian/Ubuntu: apt-get install $(TEX_PACKAGES) fonts-noto-cjk; on macOS: MacTeX and poppler."; \
+		exit 1; \
+	fi
+
+# PDF editions, _build/pdf/cbam-lessons-{en,zh}.pdf: Sphinx's LaTeX writer and xelatex, warnings as errors.
+# Their table of contents is the site's with the preface as the first chapter (book/_ext/pdf_toc.py).
+pdf: install tex assets
+	rm -rf _build/pdf && mkdir -p _build/pdf
+	for lang in en zh; do \
+		suffix=$$([ $$lang = en ] || echo .$$lang); \
+		$(BIN)/python book/_ext/pdf_toc.py _toc$$suffix.yml _build/pdf/_toc.$$lang.yml || exit 1; \
+		$(BIN)/jupyter-book build . --config _config$$suffix.yml --toc _build/pdf/_toc.$$lang.yml --builder pdflatex \
+			--path-output _build/pdf/$$lang $(JB_FLAGS) || exit 1; \
+		cp _build/pdf/$$lang/_build/latex/book.pdf _build/pdf/cbam-lessons-$$lang.pdf; \
+	done
 
 # Home page and one chapter per language, desktop and phone widths, into _build/screenshots (not committed).
 screenshots: book browser

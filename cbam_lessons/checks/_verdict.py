@@ -238,7 +238,7 @@ MESSAGES = {
         "❌ In a block that halves the map and widens the channels, x no longer fits the branch's output: the shortcut "
         "is `self.downsample(x)` when `self.downsample` is not None.",
         "❌ 当一个块把特征图缩小一半、又增加通道数时，x 的形状就与分支的输出对不上了：`self.downsample` 不为 None 时，"
-        "捷径应当是 `self.downsample(x)`。",
+        "捷径连接应当是 `self.downsample(x)`。",
     ),
     "cbam_before_bn": (
         "❌ CBAM sits between conv3 and bn3. The paper refines the branch's output after its last BatchNorm: "

@@ -1,0 +1,107 @@
+"""The PDF editions (`make pdf`): every chapter, every figure, Chinese text that is text, no missing glyph.
+
+Reads `_build/pdf/cbam-lessons-{en,zh}.pdf` and their LaTeX logs; `make test` builds them first.
+Needs poppler's `pdftotext`, `pdffonts` and `pdfimages` (`make tex` installs them).
+"""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PDF = ROOT / "_build" / "pdf"
+LANGS = ("en", "zh")
+
+
+def _pdf(lang: str) -> Path:
+    path = PDF / f"cbam-lessons-{lang}.pdf"
+    if not path.exists():
+        pytest.fail(f"{path.relative_to(ROOT)} is missing: run `make pdf` first")
+    return path
+
+
+def _poppler(tool: str, *args) -> str:
+    if shutil.which(tool) is None:
+        pytest.fail(f"{tool} is missing: run `make tex` (Debian: apt-get install poppler-utils)")
+    return subprocess.run([tool, *args], capture_output=True, text=True, check=True, timeout=120).stdout
+
+
+def _chapters(lang: str) -> list[Path]:
+    toc = (ROOT / ("_toc.yml" if lang == "en" else "_toc.zh.yml")).read_text(encoding="utf-8")
+    return [ROOT / f"{name}.ipynb" for name in re.findall(r"(?:root|file): (book/\S+)", toc)]
+
+
+def _title(notebook: Path) -> str:
+    first = json.loads(notebook.read_text(encoding="utf-8"))["cells"][0]
+    return "".join(first["source"]).splitlines()[0].removeprefix("# ").strip()
+
+
+def _normalised(text: str) -> str:
+    """pdftotext's text with line breaks and runs of spaces as single spaces (a title may wrap)."""
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module", params=LANGS)
+def edition(request):
+    lang = request.param
+    return lang, _normalised(_poppler("pdftotext", "-enc", "UTF-8", str(_pdf(lang)), "-"))
+
+
+def test_every_chapter_title_is_in_the_pdf(edition):
+    lang, text = edition
+    titles = [_title(p) for p in _chapters(lang)]
+    assert len(titles) == 12
+    missing = [t for t in titles if _normalised(t).replace("*", "") not in text]
+    assert not missing, f"chapters missing from the {lang} PDF: {missing}"
+
+
+def test_exercise_answers_follow_their_questions(edition):
+    """A PDF has no dropdowns: the answer's text is printed after its question."""
+    lang, text = edition
+    question, answer = {
+        "en": ("How many weights does ChannelAttention(512, ratio=16) have?", "the MLP has 512 · 32 + 32 · 512"),
+        "zh": ("ChannelAttention(512, ratio=16) 有多少个权重", "512 · 32 + 32 · 512"),
+    }[lang]
+    assert question in text and answer in text[text.index(question):], "an answer is missing after its question"
+
+
+def test_the_chinese_pdf_has_text_not_pictures_of_text():
+    text = _poppler("pdftotext", "-enc", "UTF-8", str(_pdf("zh")), "-")
+    assert len(re.findall(r"[\u4e00-\u9fff]", text)) > 20_000
+    assert "通道注意力" in text and "空间注意力" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cjk_fonts_are_embedded(lang):
+    rows = _poppler("pdffonts", str(_pdf(lang))).splitlines()[2:]
+    cjk = [row for row in rows if "CJK" in row]
+    assert cjk, f"no CJK font in the {lang} PDF"
+    for row in rows:
+        name, embedded = row.split()[0], row.split()[-5]
+        assert embedded == "yes", f"{name} is not embedded in the {lang} PDF"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_figure_of_the_notebooks_is_in_the_pdf(lang):
+    stored = sum(
+        1
+        for notebook in _chapters(lang)
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code"
+        for output in cell["outputs"] if any(k.startswith("image/") for k in output.get("data", {}))
+    )
+    listed = _poppler("pdfimages", "-list", str(_pdf(lang))).splitlines()[2:]
+    images = [row for row in listed if row.split()[2] == "image"]  # not the transparency masks ("smask")
+    assert stored > 20 and len(images) == stored
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_latex_log_has_no_missing_character(lang):
+    log = PDF / lang / "_build" / "latex" / "book.log"
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "\\tracinglostchars=2" in (log.with_suffix(".tex")).read_text(encoding="utf-8"), "lost glyphs would go unlogged"
+    missing = sorted(set(re.findall(r"Missing character: There is no (.+?) in font", text)))
+    assert not missing, f"glyphs missing from the {lang} PDF's fonts: {missing}"
