@@ -1,13 +1,13 @@
-# make book: build the site into _build/html.   make test: run every test.
-# Both create .venv and install requirements.txt first; nothing else is needed
-# on a fresh Debian machine with Python 3.11.
+# make book: build the site into _build/html.   make pdf: the PDF editions.   make dist: the offline bundle.
+# make test: run every test. All create .venv and install requirements.txt first; on a fresh Debian machine
+# with Python 3.11 they install what else they need (fonts, Chromium, TeX Live) when run as root or with sudo.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: install fonts browser tex assets test test-gpu bench notebooks book pdf screenshots exercises lab clean
+.PHONY: install fonts browser tex assets axe test test-gpu bench notebooks book pdf dist screenshots exercises lab clean
 
 install: $(STAMP) fonts
 
@@ -31,26 +31,28 @@ fonts:
 		     "Install fonts-noto-cjk (Debian/Ubuntu); macOS and Windows ship one."; \
 	fi
 
-# The browser tests drive Debian's Chromium (Playwright's own download needs internet): install it
-# when missing and we can.
-browser:
+# The browser tests drive Debian's Chromium when there is one: install it when missing and we can (root
+# or sudo). Elsewhere (no root, macOS) fall back to Playwright's own Chromium, which needs internet once.
+browser: install
 	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then \
 		true; \
 	elif command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	else \
-		echo "warning: no Chromium found; tests/test_browser.py will fail. Install Debian's chromium."; \
+		echo "no system Chromium and no apt: installing Playwright's own Chromium"; \
+		$(BIN)/python -m playwright install chromium \
+			|| echo "warning: no Chromium; the browser tests will fail. Install chromium, or rerun with internet."; \
 	fi
 
 # Notebooks run with progress bars off, so stored and fresh outputs can match. The run cache (a fresh
 # folder per run, cbam_lessons/run_cache.py) lets the Chinese chapters and the student notebooks load
 # the training runs the English chapters computed minutes before, instead of training them again.
 RUN_CACHE := _build/run-cache
-NBVAL := CBAM_PROGRESS=0 CBAM_RUN_CACHE=$(CURDIR)/$(RUN_CACHE) $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg
+NBVAL := CBAM_PROGRESS=0 CBAM_RUN_CACHE=$(CURDIR)/$(RUN_CACHE) $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=900 --nbval-sanitize-with book/sanitize.cfg
 
-test: install browser
-	$(MAKE) book
+test: install browser axe
+	$(MAKE) dist  # the site, both PDF editions and the offline bundle, which the tests below open
 	$(BIN)/python -m pytest tests
 	rm -rf $(RUN_CACHE)
 	$(NBVAL) book
@@ -91,6 +93,14 @@ $(ASSETS).done: Makefile
 	rm -f $(ASSETS)/widgets/*.map
 	touch $@
 
+# The browser tests inject axe-core, the accessibility checker (pinned, from npm), into every page.
+AXE := _build/axe/axe.min.js
+axe: $(AXE)
+$(AXE): Makefile
+	rm -rf _build/axe && mkdir -p _build/axe
+	cd _build/axe && npm pack --silent axe-core@4.14.1 >/dev/null && tar -xzf axe-core-4.14.1.tgz package/axe.min.js \
+		&& mv package/axe.min.js . && rm -rf package axe-core-4.14.1.tgz
+
 # Two builds, one site: English at _build/html, Chinese at _build/html/zh (its own language
 # setting gives lang="zh-CN", Chinese theme texts and a Chinese search index).
 book: install assets
@@ -127,12 +137,16 @@ pdf: install tex assets
 		cp _build/pdf/$$lang/_build/latex/book.pdf _build/pdf/cbam-lessons-$$lang.pdf; \
 	done
 
+# The offline bundle in dist/: the site (both languages) and all notebooks as zips, both PDFs, SHA256SUMS.
+dist: book pdf
+	$(BIN)/python book/_ext/bundle.py
+
 # Home page and one chapter per language, desktop and phone widths, into _build/screenshots (not committed).
 screenshots: book browser
 	$(BIN)/python tests/site_browser.py _build/screenshots
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build dist .pytest_cache .hypothesis
 
 # Students: copy the exercises into my-exercises/ (never overwriting a notebook there), then open them.
 WORKSPACE ?= my-exercises

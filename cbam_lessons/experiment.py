@@ -25,11 +25,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import torch
 from torch import nn
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
+from . import run_cache
 from .cifar_resnet import CifarResNet
+from .device import default_device
 from .labels import label, pad, width
 from .models import CBAMModel, PlainModel, SEModel, matched_plain_model, parameter_count
 from .resnet import add_cbam
@@ -87,12 +90,16 @@ def train_seeds(
 
     ``eval_sets`` maps ``"val"`` and/or ``"test"`` to datasets. With ``per_epoch=True`` they are also
     scored after every epoch (in ``Run.history``); ``keep_models=True`` keeps the trained networks.
-    Runs are ordered seed by seed, the models in the order of ``builders``.
+    Runs are ordered seed by seed, the models in the order of ``builders``. With ``$CBAM_RUN_CACHE`` set,
+    a run identical to one already finished is loaded instead of trained (:mod:`cbam_lessons.run_cache`).
     """
     unknown = set(eval_sets) - {"val", "test"}
     if unknown or not eval_sets:
         raise ValueError(f"train_seeds: eval_sets must map 'val' and/or 'test' to datasets, got keys {sorted(eval_sets)}.")
     loaders = {split: make_loader(data, batch_size=500) for split, data in eval_sets.items()}
+    device = torch.device(device) if device is not None else default_device()
+    cache = run_cache.from_environment() if device.type == "cpu" else None  # only CPU runs are deterministic
+    data = cache and {split: run_cache.fingerprint(d) for split, d in {"train": train_set, **eval_sets}.items()}
     runs = []
     bar = tqdm(total=len(seeds) * len(builders), desc="runs", disable=not progress_enabled(progress))
     for seed in seeds:
@@ -100,22 +107,34 @@ def train_seeds(
             bar.set_postfix_str(f"{name}, seed {seed}")
             seed_everything(seed)
             network = build()
-            start = time.perf_counter()
-            history = fit(
-                network, make_loader(train_set, batch_size, shuffle=True, seed=seed), epochs=epochs, lr=lr,
-                device=device, progress=False,
-                **({f"{split}_loader": loader for split, loader in loaders.items()} if per_epoch else {}),
-            )
-            seconds = time.perf_counter() - start
-            if per_epoch:
-                accuracy = {split: history[-1][f"{split}_accuracy"] for split in loaders}
-            else:
-                accuracy = {split: evaluate(network, loader) for split, loader in loaders.items()}
-            runs.append(Run(name, seed, accuracy, parameter_count(network), seconds, history,
+            key = cache and cache.key(network, seed=seed, data=data, epochs=epochs, lr=lr, batch_size=batch_size,
+                                      per_epoch=per_epoch, device=str(device))
+            done = cache and cache.load(key, network.to(device))
+            if not done:
+                done = _train_once(network, train_set, loaders, seed, epochs, lr, batch_size, per_epoch, device)
+                if cache:
+                    cache.store(key, network, **done)
+            runs.append(Run(name, seed, done["accuracy"], parameter_count(network), done["seconds"], done["history"],
                             network if keep_models else None))
             bar.update()
     bar.close()
     return runs
+
+
+def _train_once(network, train_set, loaders, seed, epochs, lr, batch_size, per_epoch, device) -> dict:
+    """Train ``network`` once with ``seed``'s batch order; its accuracy on each loader, history and seconds."""
+    start = time.perf_counter()
+    history = fit(
+        network, make_loader(train_set, batch_size, shuffle=True, seed=seed), epochs=epochs, lr=lr,
+        device=device, progress=False,
+        **({f"{split}_loader": loader for split, loader in loaders.items()} if per_epoch else {}),
+    )
+    seconds = time.perf_counter() - start
+    if per_epoch:
+        accuracy = {split: history[-1][f"{split}_accuracy"] for split in loaders}
+    else:
+        accuracy = {split: evaluate(network, loader) for split, loader in loaders.items()}
+    return {"accuracy": accuracy, "history": history, "seconds": seconds}
 
 
 def accuracies(runs: Sequence[Run], split: str = "test") -> dict[str, list[float]]:

@@ -34,11 +34,18 @@ def served_site(site: Path = SITE):
 
 
 def launch_chromium(playwright):
-    """Headless Chromium from the system (Playwright's own browser download needs internet)."""
+    """Headless Chromium: the system's (Debian's package) if there is one, else Playwright's own download."""
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        raise FileNotFoundError("Chromium is missing: run `make browser` (Debian: apt-get install chromium)")
-    return playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+    if executable is not None:
+        return playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+    try:
+        return playwright.chromium.launch(args=["--no-sandbox"])  # installed by `python -m playwright install chromium`
+    except Exception as err:  # noqa: BLE001 - Playwright raises its own Error with a long text
+        raise FileNotFoundError(
+            "No Chromium for the browser tests: run `make browser`. It installs Debian's chromium with apt "
+            "(root or sudo), or else Playwright's own build, `.venv/bin/python -m playwright install chromium` "
+            f"(needs internet). Playwright said: {str(err).splitlines()[0]}"
+        ) from None
 
 
 SCREENS = {"desktop": dict(viewport={"width": 1280, "height": 800}),

@@ -102,7 +102,9 @@ def test_chinese_text_is_drawn_with_a_cjk_font(visit):
     paragraph = session.send("DOM.querySelector", {"nodeId": root, "selector": "main p[data-cjk]"})["nodeId"]
     fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": paragraph})["fonts"]
     cjk = [f for f in fonts if "CJK" in f["familyName"] or f["familyName"] in ("PingFang SC", "Microsoft YaHei")]
-    assert cjk and sum(f["glyphCount"] for f in cjk) >= 4, f"a Chinese paragraph's glyphs came from {fonts}"
+    assert cjk and sum(f["glyphCount"] for f in cjk) >= 4, (
+        f"a Chinese paragraph's glyphs came from {fonts}: no CJK font is installed. Debian/Ubuntu: "
+        "`apt-get install fonts-noto-cjk` (or `make fonts` as root), then `fc-cache -f`; macOS and Windows ship one.")
 
 
 def test_language_switch_leads_to_the_twin_page(visit, base_url):

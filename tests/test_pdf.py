@@ -79,7 +79,7 @@ def test_the_chinese_pdf_has_text_not_pictures_of_text():
 def test_cjk_fonts_are_embedded(lang):
     rows = _poppler("pdffonts", str(_pdf(lang))).splitlines()[2:]
     cjk = [row for row in rows if "CJK" in row]
-    assert cjk, f"no CJK font in the {lang} PDF"
+    assert cjk, f"no CJK font in the {lang} PDF: install fonts-noto-cjk (Debian/Ubuntu; `make tex` as root does)"
     for row in rows:
         name, embedded = row.split()[0], row.split()[-5]
         assert embedded == "yes", f"{name} is not embedded in the {lang} PDF"

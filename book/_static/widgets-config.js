@@ -23,3 +23,38 @@ document.addEventListener("DOMContentLoaded", function () {
     };
   }
 });
+
+// Accessible names for what the widget manager draws from the saved state: its sliders get their label's
+// text (axe: "ARIA input fields must have an accessible name"), and the explorer's figures an
+// alternative text that names the settings they were drawn for, in the page's language.
+(function () {
+  const zh = () => document.documentElement.lang.startsWith("zh");
+  function settings(box) {
+    const pairs = [];
+    box.querySelectorAll(".widget-inline-hbox").forEach(function (row) {
+      const label = row.querySelector(".widget-label");
+      const slider = row.querySelector("[role=slider]");
+      const select = row.querySelector("select");
+      const value = slider ? slider.getAttribute("aria-valuenow") : select ? select.value : null;
+      if (label && value !== null) pairs.push(label.textContent.trim() + " " + value);
+    });
+    return pairs.join(zh() ? "，" : ", ");
+  }
+  function name(root) {
+    root.querySelectorAll(".widget-inline-hbox").forEach(function (row) {
+      const label = row.querySelector(".widget-label");
+      row.querySelectorAll("[role=slider]:not([aria-label])").forEach(function (handle) {
+        if (label) handle.setAttribute("aria-label", label.textContent.trim());
+      });
+    });
+    root.querySelectorAll(".jupyter-widgets img:not([alt])").forEach(function (img) {
+      const box = img.closest(".widget-interact") || img.closest(".jupyter-widgets");
+      const chosen = box ? settings(box) : "";
+      img.setAttribute("alt", zh() ? "探索器按当前设置画出的图：" + chosen : "Figure the explorer drew for " + chosen);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    new MutationObserver(function () { name(document); }).observe(document.body, { childList: true, subtree: true });
+    name(document);
+  });
+})();
