@@ -8,8 +8,7 @@ Needs Debian's `chromium` (`make browser` installs it) and the `playwright` pack
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import sync_playwright
-from site_browser import SITE, launch_chromium, served_site
+from site_browser import SITE, served_site
 
 EN_PAGES = sorted(p.relative_to(SITE).as_posix() for p in (SITE / "book" / "en").glob("*.html"))
 ZH_PAGES = sorted(p.relative_to(SITE).as_posix() for p in (SITE / "zh" / "book" / "zh").glob("*.html"))
@@ -19,14 +18,6 @@ ZH_PAGES = sorted(p.relative_to(SITE).as_posix() for p in (SITE / "zh" / "book" 
 def base_url():
     with served_site() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 class Visit:

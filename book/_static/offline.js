@@ -3,7 +3,8 @@
 // them, by serving the folder with Python's web server. Runs before the search starts (DOMContentLoaded).
 (function () {
   if (location.protocol !== "file:") return;
-  if (window.DOCUMENTATION_OPTIONS) window.DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = false;
+  // documentation_options.js, loaded before this file, declares it with const: a global, but not on window.
+  if (typeof DOCUMENTATION_OPTIONS !== "undefined") DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = false;
   const note = {
     en: "This copy is opened from a file, so the search lists matching pages without excerpts. For the full " +
       "search, run <code>python -m http.server</code> in the unpacked folder (the one with <code>index.html</code> " +
