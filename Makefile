@@ -154,4 +154,4 @@ exercises: install
 	$(BIN)/python -m cbam_lessons.exercises --to $(WORKSPACE)
 
 lab: exercises
-	$(BIN)/jupyter lab $(WORKSPACE)
+	$(BIN)/jupyter lab $(WORKSPACE) $$([ "$$(id -u)" = 0 ] && echo --allow-root)  # root: in a container, say
