@@ -31,9 +31,9 @@ ENVIRONMENT_VARIABLE = "CBAM_RUN_CACHE"
 
 def _hash_tensors(digest, tensors) -> None:
     for t in tensors:
-        t = t.detach().cpu().contiguous()
         digest.update(f"{t.dtype}{tuple(t.shape)}".encode())
-        digest.update(t.view(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        if t.numel():
+            digest.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
 
 
 def fingerprint(dataset: Dataset) -> str:
