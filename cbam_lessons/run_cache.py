@@ -5,7 +5,8 @@ nbval run: the Chinese chapters and the student notebooks repeat the English cha
 exactly, so :func:`~cbam_lessons.experiment.train_seeds` loads those runs instead of training them again.
 
 A run is reused only when everything that determines it is identical: the network's architecture
-(its ``repr``) and initial weights, every tensor of the training and evaluation data, the seed, the
+(its ``repr``), its modules' plain attributes (settings such as a block's placement of CBAM) and initial
+weights, every tensor of the training and evaluation data, the seed, the
 options of the run, the torch version and the number of CPU threads. Training on the CPU is then
 deterministic, so a reused run is exactly the run that would have been computed, and nbval still
 compares its outputs strictly. The random generators and the train/eval mode
@@ -44,6 +45,14 @@ def fingerprint(dataset: Dataset) -> str:
     return digest.hexdigest()
 
 
+def _settings(network: nn.Module) -> list:
+    """Every submodule's own plain attributes. Some change what forward computes but neither the repr nor the
+    weights: ``add_cbam(..., placement="after-add")`` sets ``cbam_placement`` on each block, for example."""
+    plain = (bool, int, float, str, tuple, type(None))
+    return [(name, sorted((k, repr(v)) for k, v in vars(module).items() if not k.startswith("_") and isinstance(v, plain)))
+            for name, module in network.named_modules()]
+
+
 class RunCache:
     """Finished runs in ``folder``, one file per run, named by the hash of what determines the run."""
 
@@ -52,8 +61,9 @@ class RunCache:
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def key(self, network: nn.Module, **determinants) -> str:
-        """The run's name: a hash of the network (architecture and initial state) and ``determinants``."""
+        """The run's name: a hash of the network (architecture, settings, initial state) and ``determinants``."""
         digest = hashlib.sha256(repr(network).encode())
+        digest.update(repr(_settings(network)).encode())
         _hash_tensors(digest, network.state_dict().values())
         determinants.update(torch=torch.__version__, threads=torch.get_num_threads())
         digest.update(repr(sorted(determinants.items())).encode())

@@ -72,3 +72,16 @@ def test_a_stored_run_loads_into_a_fresh_network_and_leaves_no_partial_file(tmp_
     assert all(torch.equal(a, b) for a, b in zip(trained.state_dict().values(), fresh.state_dict().values()))
     assert not fresh.training
     assert [p.suffix for p in (tmp_path / "cache").iterdir()] == [".pt"]
+
+
+def test_settings_that_change_forward_but_not_the_weights_are_part_of_the_key(tmp_path):
+    """Chapter 10's placements: the same architecture and weights, CBAM at another place in each block."""
+    from cbam_lessons.cifar_resnet import CifarResNet
+    from cbam_lessons.resnet import add_cbam
+
+    cache = run_cache.RunCache(tmp_path)
+    keys = set()
+    for placement in ("branch", "after-add", "shortcut"):
+        torch.manual_seed(0)
+        keys.add(cache.key(add_cbam(CifarResNet(6, widths=(8, 16, 32, 64), depths=(1, 1, 1, 1)), 4, placement=placement)))
+    assert len(keys) == 3
