@@ -42,7 +42,7 @@ def pytest_runtest_logfinish(nodeid, location):
 def _durations():
     """{notebook: (wall seconds, CPU seconds)}. A kernel's CPU is counted when it exits, so each notebook's
     CPU time is read at the start of the next one; the last notebook's may be incomplete."""
-    notebooks = sorted((p, s) for p, s in _spans.items() if p.endswith(".ipynb"))
+    notebooks = sorted(((p, s) for p, s in _spans.items() if p.endswith(".ipynb")), key=lambda item: item[1][0])  # run order
     result = {}
     for i, (path, (start, end, cpu_start, _)) in enumerate(notebooks):
         later = notebooks[i + 1][1][2] if i + 1 < len(notebooks) else _children_cpu()
