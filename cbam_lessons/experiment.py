@@ -1,17 +1,20 @@
-"""Train several models with the same seeds and compare them seed by seed.
+"""Train models with the same seeds, compare them seed by seed, and run the book's recorded experiments.
 
-    python -m cbam_lessons.experiment --data shapes --models plain,se,cbam --seeds 5 --epochs 8
-    python -m cbam_lessons.experiment --data cifar10 --data-dir data --models resnet,se-resnet,cbam-resnet --seeds 3 --epochs 30
+    python -m cbam_lessons.experiment list                       # the book's experiments and their logs
+    python -m cbam_lessons.experiment run ch4-small-models --jobs 2 [--only cbam,plain:3]
+    python -m cbam_lessons.experiment verify ch4-small-models --only cbam:0   # re-train, compare with the log
+    python -m cbam_lessons.experiment compare --data shapes --models plain,se,cbam --seeds 5 --epochs 8
+    python -m cbam_lessons.experiment compare --data cifar10 --data-dir data --models resnet,se-resnet,cbam-resnet --seeds 3 --epochs 30
 
-Every model is trained once per seed with :func:`cbam_lessons.train.fit` (the seed fixes the initial
-weights and the batch order, so two models with the same seed differ only in their architecture),
-then scored on a validation split carved out of the training data and on the test set. The table
-compares each model with the first one (or ``--baseline``) by the paired 95 % interval of
-:func:`cbam_lessons.stats.paired_gap`; every run is written to ``runs.csv`` and ``runs.json``.
+``run`` trains a spec of :mod:`cbam_lessons.specs` into its committed log (:mod:`cbam_lessons.runlog`), under the
+reference numerics profile (:mod:`cbam_lessons.numerics`; the command re-executes itself under it).
+``compare`` trains any models once per seed with :func:`cbam_lessons.train.fit` (the seed fixes the
+initial weights of the layers the models share and the batch order), scores them on a validation split
+carved out of the training data and on the test set, prints the paired table and writes ``runs.csv`` and
+``runs.json``. CIFAR-10 must be on disk (see :func:`cbam_lessons.data.load_cifar10`): the book's machines
+have no internet, so the book quotes no CIFAR-10 result; that run is for the reader.
 
 The chapters use :func:`train_seeds`, :func:`accuracies` and :func:`comparison_table` directly.
-CIFAR-10 must be on disk (see :func:`cbam_lessons.data.load_cifar10`): the book's machines have no
-internet, so the book quotes no CIFAR-10 result; that run is for the reader.
 """
 
 from __future__ import annotations
@@ -30,33 +33,13 @@ from torch import nn
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
-from . import run_cache
-from .cifar_resnet import CifarResNet
+from . import numerics
 from .device import default_device
 from .labels import label, pad, width
-from .models import CBAMModel, PlainModel, SEModel, matched_plain_model, parameter_count
-from .resnet import add_cbam
+from .models import parameter_count
+from .specs import MODELS, RESNET_WIDTHS, SMALL_RATIO, SMALL_WIDTHS, SPECS  # noqa: F401 - names the chapters import
 from .stats import T_95, mean_spread, paired_gap
-from .train import evaluate, fit, make_loader, progress_enabled, seed_everything
-
-#: The small classifier of chapters 4 and 7, and the CIFAR-style ResNet of chapter 5.
-SMALL_WIDTHS, SMALL_RATIO = (16, 32, 64), 8
-RESNET_WIDTHS, RESNET_DEPTHS, RESNET_RATIO = (8, 16, 32, 64), (1, 1, 1, 1), 4
-
-#: Model name -> builder(num_classes). The names are the runner's ``--models`` and the label map's keys.
-MODELS: dict[str, Callable[[int], nn.Module]] = {
-    "plain": lambda n: PlainModel(n, widths=SMALL_WIDTHS),
-    "plain-max": lambda n: PlainModel(n, widths=SMALL_WIDTHS, head="max"),
-    "plain-avgmax": lambda n: PlainModel(n, widths=SMALL_WIDTHS, head="avg+max"),
-    "plain-wide": lambda n: matched_plain_model(CBAMModel(n, widths=SMALL_WIDTHS, ratio=SMALL_RATIO)),
-    "se": lambda n: SEModel(n, widths=SMALL_WIDTHS, ratio=SMALL_RATIO),
-    "cbam": lambda n: CBAMModel(n, widths=SMALL_WIDTHS, ratio=SMALL_RATIO),
-    "resnet": lambda n: CifarResNet(n, widths=RESNET_WIDTHS, depths=RESNET_DEPTHS),
-    "se-resnet": lambda n: add_cbam(
-        CifarResNet(n, widths=RESNET_WIDTHS, depths=RESNET_DEPTHS), RESNET_RATIO, attention="se"
-    ),
-    "cbam-resnet": lambda n: add_cbam(CifarResNet(n, widths=RESNET_WIDTHS, depths=RESNET_DEPTHS), RESNET_RATIO),
-}
+from .train import progress_enabled, seed_everything, train_run
 
 
 @dataclass
@@ -90,16 +73,12 @@ def train_seeds(
 
     ``eval_sets`` maps ``"val"`` and/or ``"test"`` to datasets. With ``per_epoch=True`` they are also
     scored after every epoch (in ``Run.history``); ``keep_models=True`` keeps the trained networks.
-    Runs are ordered seed by seed, the models in the order of ``builders``. With ``$CBAM_RUN_CACHE`` set,
-    a run identical to one already finished is loaded instead of trained (:mod:`cbam_lessons.run_cache`).
+    Runs are ordered seed by seed, the models in the order of ``builders``.
     """
     unknown = set(eval_sets) - {"val", "test"}
     if unknown or not eval_sets:
         raise ValueError(f"train_seeds: eval_sets must map 'val' and/or 'test' to datasets, got keys {sorted(eval_sets)}.")
-    loaders = {split: make_loader(data, batch_size=500) for split, data in eval_sets.items()}
     device = torch.device(device) if device is not None else default_device()
-    cache = run_cache.from_environment() if device.type == "cpu" else None  # only CPU runs are deterministic
-    data = cache and {split: run_cache.fingerprint(d) for split, d in {"train": train_set, **eval_sets}.items()}
     runs = []
     bar = tqdm(total=len(seeds) * len(builders), desc="runs", disable=not progress_enabled(progress))
     for seed in seeds:
@@ -107,34 +86,13 @@ def train_seeds(
             bar.set_postfix_str(f"{name}, seed {seed}")
             seed_everything(seed)
             network = build()
-            key = cache and cache.key(network, seed=seed, data=data, epochs=epochs, lr=lr, batch_size=batch_size,
-                                      per_epoch=per_epoch, device=str(device))
-            done = cache and cache.load(key, network.to(device))
-            if not done:
-                done = _train_once(network, train_set, loaders, seed, epochs, lr, batch_size, per_epoch, device)
-                if cache:
-                    cache.store(key, network, **done)
+            done = train_run(network, train_set, dict(eval_sets), seed=seed, epochs=epochs, lr=lr, batch_size=batch_size,
+                             per_epoch=tuple(eval_sets) if per_epoch else (), device=device)
             runs.append(Run(name, seed, done["accuracy"], parameter_count(network), done["seconds"], done["history"],
                             network if keep_models else None))
             bar.update()
     bar.close()
     return runs
-
-
-def _train_once(network, train_set, loaders, seed, epochs, lr, batch_size, per_epoch, device) -> dict:
-    """Train ``network`` once with ``seed``'s batch order; its accuracy on each loader, history and seconds."""
-    start = time.perf_counter()
-    history = fit(
-        network, make_loader(train_set, batch_size, shuffle=True, seed=seed), epochs=epochs, lr=lr,
-        device=device, progress=False,
-        **({f"{split}_loader": loader for split, loader in loaders.items()} if per_epoch else {}),
-    )
-    seconds = time.perf_counter() - start
-    if per_epoch:
-        accuracy = {split: history[-1][f"{split}_accuracy"] for split in loaders}
-    else:
-        accuracy = {split: evaluate(network, loader) for split, loader in loaders.items()}
-    return {"accuracy": accuracy, "history": history, "seconds": seconds}
 
 
 def accuracies(runs: Sequence[Run], split: str = "test") -> dict[str, list[float]]:
@@ -152,34 +110,50 @@ def comparison_table(
     parameters: Mapping[str, int] | None = None,
     names: Mapping[str, str] | None = None,
     lang: str = "en",
+    comparisons: int = 1,
+    per_seed: bool | None = None,
 ) -> str:
-    """A text table: each model's accuracy (mean ± sd, per seed) and its paired gap to ``baseline``.
+    """A text table: each model's accuracy (mean ± sd) and its paired gap to ``baseline``, in points.
 
-    Gaps are in percentage points with their 95 % interval (:func:`paired_gap`), marked beyond or
-    within the seed-to-seed noise. ``names`` overrides the display names (default: the label map).
+    Each gap has its 95 % interval (:func:`paired_gap`). With ``comparisons`` = m > 1 (the size of the
+    chapter's declared family) a second interval, Bonferroni's over the family, follows, and the verdict
+    (beyond or within the noise) is that interval's. ``per_seed`` lists every seed's accuracy (default: up
+    to 5 seeds). ``names`` overrides the display names (default: the label map).
     """
     if baseline not in accuracy:
         raise ValueError(f"comparison_table: baseline {baseline!r} is not among the models {list(accuracy)}.")
     show = {m: (names or {}).get(m, label(m, lang)) for m in accuracy}
+    per_seed = len(accuracy[baseline]) <= 5 if per_seed is None else per_seed
     name_w = max(max(map(width, show.values())) + 2, 16)
     seeds_w = 7 * len(accuracy[baseline]) + 2
-    gap_head = label("gap", lang, baseline=show[baseline])
+    gap_w = max(width(label("gap", lang, baseline=show[baseline])), 20) + 2
     head = pad(label("model", lang), name_w)
     if parameters is not None:
         head += pad(label("parameters", lang), 12, ">")
-    head += pad(label("accuracy", lang), 17, ">") + "  " + pad(label("seeds", lang), seeds_w) + gap_head
-    lines = [head]
+    head += pad(label("accuracy", lang), 17, ">") + "  "
+    if per_seed:
+        head += pad(label("seeds", lang), seeds_w)
+    head += pad(label("gap", lang, baseline=show[baseline]), gap_w)
+    if comparisons > 1:
+        head += label("corrected", lang, m=comparisons)
+    lines = [head.rstrip()]
     for model, values in accuracy.items():
         row = pad(show[model], name_w)
         if parameters is not None:
             row += f"{parameters[model]:12,d}"
-        row += f"{mean_spread(values):>17s}  " + pad(" ".join(f"{v:.3f}" for v in values), seeds_w)
+        row += f"{mean_spread(values):>17s}  "
+        if per_seed:
+            row += pad(" ".join(f"{v:.3f}" for v in values), seeds_w)
         if model == baseline:
             row += label("baseline", lang)
         else:
-            gap = paired_gap([100 * v for v in values], [100 * v for v in accuracy[baseline]])
-            verdict = label("beyond" if gap.beyond_noise else "within", lang)
-            row += f"{gap.mean:+5.1f} [{gap.low:+5.1f}, {gap.high:+5.1f}]  {verdict}"
+            points, base = [100 * v for v in values], [100 * v for v in accuracy[baseline]]
+            gap = paired_gap(points, base)
+            row += pad(f"{gap.mean:+5.1f} [{gap.low:+5.1f}, {gap.high:+5.1f}]", gap_w)
+            if comparisons > 1:
+                gap = paired_gap(points, base, comparisons=comparisons)
+                row += f"[{gap.low:+5.1f}, {gap.high:+5.1f}]  "
+            row += label("beyond" if gap.beyond_noise else "within", lang)
         lines.append(row.rstrip())
     return "\n".join(lines)
 
@@ -228,8 +202,26 @@ def _positive(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m cbam_lessons.experiment",
-        description="Train models with the same seeds and compare them with paired 95 %% intervals.",
+        description="Run the book's recorded experiments, or train any models with the same seeds and compare them.",
     )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="the book's experiments and the state of their logs")
+    for name, text in (("run", "train the runs its log lacks into cbam_lessons/runlogs/NAME.json"),
+                       ("verify", "re-train runs of the log and compare them with it")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("names", nargs="+", metavar="NAME", help=f"one or more of: {', '.join(SPECS)}, or all")
+        sub.add_argument("--only", type=lambda t: [p for p in t.split(",") if p], default=None,
+                         help="some of the runs: models or model:seed pairs, comma-separated (e.g. cbam:0,plain)")
+        if name == "run":
+            sub.add_argument("--jobs", type=_positive, default=1, help="runs trained at once, one thread each")
+            sub.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                             help="progress bars (default: on, off under CI or CBAM_PROGRESS=0)")
+    compare = commands.add_parser("compare", help="train --models with the same seeds; print the paired table")
+    _compare_options(compare)
+    return parser
+
+
+def _compare_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", choices=("shapes", "cifar10"), default="shapes")
     parser.add_argument("--data-dir", default="data", help="folder holding cifar-10-batches-py/ (cifar10 only)")
     parser.add_argument("--skip-checksums", action="store_true",
@@ -248,7 +240,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the table")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar (default: on, off under CI or CBAM_PROGRESS=0)")
-    return parser
 
 
 def _datasets(args, parser) -> tuple[Dataset, Dataset, Dataset, int]:
@@ -275,9 +266,66 @@ def _datasets(args, parser) -> tuple[Dataset, Dataset, Dataset, int]:
     return train, val, test, classes
 
 
+def _experiments(names: list[str], parser) -> list[str]:
+    chosen = list(SPECS) if names == ["all"] else names
+    unknown = [n for n in chosen if n not in SPECS]
+    if unknown:
+        parser.error(f"no experiment named {', '.join(map(repr, unknown))}; choose from {', '.join(SPECS)} or all")
+    return chosen
+
+
+def _list() -> int:
+    from . import runlog
+
+    current = runlog.code_hash()
+    for name, spec in SPECS.items():
+        path = runlog.path_of(name)
+        if not path.exists():
+            state = "no log yet"
+        else:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            fresh = data["code_hash"] == current and data["spec"] == spec.describe()
+            state = f"{len(data['runs'])} runs logged" + ("" if fresh else ", STALE: run it again")
+        print(f"{name:18s} {spec.chapter:24s} {len(spec.models)} models x {len(spec.seeds)} seeds  {state}")
+    return 0
+
+
+def _verify(names: list[str], only: list[str] | None) -> int:
+    from . import runlog
+
+    print(numerics.describe())
+    failed = 0
+    for name in names:
+        log = runlog.load(name)
+        picks = [(m, s) for m in log.spec.models for s in log.seeds
+                 if not only or any(o == m or o == f"{m}:{s}" for o in only)]
+        try:
+            log.retrain(picks if only else picks[:1])
+        except runlog.RunMismatch as err:
+            print(err)
+            failed = 1
+    return failed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    if args.command == "list":
+        return _list()
+    if args.command in ("run", "verify"):
+        names = _experiments(args.names, parser)
+        numerics.reexec_under_profile("cbam_lessons.experiment", argv)  # returns when already under the profile
+        if args.command == "verify":
+            return _verify(names, args.only)
+        from . import runlog
+
+        print(numerics.describe())
+        for name in names:
+            start = time.perf_counter()
+            path = runlog.run(name, only=args.only, jobs=args.jobs, progress=args.progress)
+            print(f"{name}: {path} ({time.perf_counter() - start:.0f} s)")
+        return 0
     names = [name.strip() for name in args.models.split(",") if name.strip()]
     unknown = [name for name in names if name not in MODELS]
     if unknown or not names:

@@ -73,17 +73,18 @@ class CBAMModel(nn.Module):
             channel_pools=channel_pools,
             spatial_compress=spatial_compress,
         )
-        self.conv1 = nn.Conv2d(in_channels, c1, kernel_size=3, stride=2, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c1)
-        self.cbam1 = self.make_attention(c1, **attention)
-        self.conv2 = nn.Conv2d(c1, c2, kernel_size=3, stride=2, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(c2)
-        self.cbam2 = self.make_attention(c2, **attention)
-        self.conv3 = nn.Conv2d(c2, c3, kernel_size=3, stride=2, padding=1, bias=False)
-        self.bn3 = nn.BatchNorm2d(c3)
-        self.cbam3 = self.make_attention(c3, **attention)
-        self.pool = GlobalPool(head)
-        self.fc = nn.Linear(self.pool.features(c3), num_classes)
+        # The backbone draws its random initial weights first and the attention after it, so that models
+        # built with the same seed share every layer they have in common (plain, SE and CBAM alike).
+        convs = [nn.Conv2d(c_in, c_out, kernel_size=3, stride=2, padding=1, bias=False)
+                 for c_in, c_out in zip((in_channels, c1, c2), widths)]
+        pool = GlobalPool(head)
+        fc = nn.Linear(pool.features(c3), num_classes)
+        gates = [self.make_attention(c, **attention) for c in widths]
+        # Registered in the seed's order, so the state_dict lists conv1, bn1, cbam1, conv2, ... as the seed does.
+        self.conv1, self.bn1, self.cbam1 = convs[0], nn.BatchNorm2d(c1), gates[0]
+        self.conv2, self.bn2, self.cbam2 = convs[1], nn.BatchNorm2d(c2), gates[1]
+        self.conv3, self.bn3, self.cbam3 = convs[2], nn.BatchNorm2d(c3), gates[2]
+        self.pool, self.fc = pool, fc
 
     def make_attention(self, channels: int, **kwargs) -> nn.Module:
         """The module applied after each stage: a :class:`CBAMBlock` here."""
@@ -162,7 +163,9 @@ def matched_plain_model(reference: CBAMModel, *, tolerance: float = 0.02, head: 
         widths = tuple(max(1, round(w * factor)) for w in reference.widths)
         return PlainModel(reference.num_classes, in_channels=reference.in_channels, widths=widths, head=head)
 
-    best = min((plain(1 + k / 200) for k in range(201)), key=lambda m: abs(parameter_count(m) - target))
+    with torch.random.fork_rng(devices=[]):  # the 201 probes leave the random stream where they found it
+        best = min((plain(1 + k / 200) for k in range(201)), key=lambda m: abs(parameter_count(m) - target))
+    best = PlainModel(reference.num_classes, in_channels=reference.in_channels, widths=best.widths, head=head)
     if abs(parameter_count(best) - target) > tolerance * target:
         raise ValueError(
             f"matched_plain_model: no widening of widths {reference.widths} gives {target:,d} parameters "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 
 import numpy as np
 import torch
@@ -108,3 +109,31 @@ def fit(
                 record[f"{split}_accuracy"] = evaluate(model, loader, device)
         history.append(record)
     return history
+
+
+def train_run(
+    network: nn.Module,
+    train_set: Dataset,
+    eval_sets: dict[str, Dataset],
+    *,
+    seed: int,
+    epochs: int,
+    lr: float,
+    batch_size: int = 128,
+    per_epoch: tuple[str, ...] = (),
+    device: torch.device | str | None = None,
+) -> dict:
+    """Train ``network`` once with ``seed``'s batch order, then score it on every set of ``eval_sets``.
+
+    The splits named in ``per_epoch`` are also scored after every epoch (in the history). Returns
+    ``{"accuracy": {split: final accuracy}, "history": fit's records, "seconds": training time}``.
+    Seed the generators and build ``network`` before calling, so that its initial weights follow the seed.
+    """
+    loaders = {split: make_loader(data, batch_size=500) for split, data in eval_sets.items()}
+    start = time.perf_counter()
+    history = fit(network, make_loader(train_set, batch_size, shuffle=True, seed=seed), epochs=epochs, lr=lr,
+                  device=device, progress=False, **{f"{split}_loader": loaders[split] for split in per_epoch})
+    seconds = time.perf_counter() - start
+    accuracy = {split: (history[-1][f"{split}_accuracy"] if split in per_epoch else evaluate(network, loader))
+                for split, loader in loaders.items()}
+    return {"accuracy": accuracy, "history": history, "seconds": seconds}

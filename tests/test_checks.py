@@ -1,6 +1,7 @@
 """The exercise checkers: a catalogue of typical wrong implementations, each named by its verdict."""
 
 import re
+import threading
 import time
 
 import numpy as np
@@ -467,10 +468,19 @@ class ReturnsNumpy(cl.SpatialAttention):
 
 
 class LoopsForever(cl.ChannelAttention):
-    stop = None  # a threading.Event, so a test can end a loop the checker had to abandon
-
     def forward(self, x):
-        while not (self.stop and self.stop.is_set()):
+        while True:  # stopped by the checker's alarm, which raises in the main thread
+            pass
+
+
+#: Ends the loop that a checker had to abandon in a worker thread. Set once and never cleared: a loop
+#: that read a flag restored by monkeypatch after the test kept spinning a core for the rest of the run.
+RELEASE_ABANDONED_LOOPS = threading.Event()
+
+
+class LoopsUntilReleased(cl.ChannelAttention):
+    def forward(self, x):
+        while not RELEASE_ABANDONED_LOOPS.is_set():
             pass
 
 
@@ -498,16 +508,18 @@ def test_endless_loop_is_stopped_and_explained(monkeypatch):
 
 
 def test_endless_loop_is_stopped_outside_the_main_thread(monkeypatch):
-    import threading
-
     monkeypatch.setattr(_sandbox, "TIME_LIMIT_S", 0.3)
-    monkeypatch.setattr(LoopsForever, "stop", threading.Event())
+    before = threading.active_count()
     results = []
-    worker = threading.Thread(target=lambda: results.append(diagnose_channel_attention(LoopsForever)))
+    worker = threading.Thread(target=lambda: results.append(diagnose_channel_attention(LoopsUntilReleased)))
     worker.start()
     worker.join(10)
-    LoopsForever.stop.set()  # end the abandoned loop, which would otherwise spin until the process exits
+    RELEASE_ABANDONED_LOOPS.set()  # end the abandoned loop, which would otherwise spin until the process exits
+    deadline = time.monotonic() + 10
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert results and results[0].code == "timeout"
+    assert threading.active_count() == before, "the abandoned loop's thread is still running"
 
 
 class LoopsCatchingExceptions(cl.ChannelAttention):

@@ -78,7 +78,7 @@ def test_train_seeds_rejects_unknown_evaluation_splits():
 
 
 def test_the_command_line_runs_end_to_end_on_the_shapes_task(tmp_path, capsys):
-    code = main(["--data", "shapes", "--models", "plain,cbam", "--seeds", "2", "--epochs", "1", "--train-size", "60",
+    code = main(["compare", "--data", "shapes", "--models", "plain,cbam", "--seeds", "2", "--epochs", "1", "--train-size", "60",
                  "--test-size", "30", "--out", str(tmp_path), "--no-progress"])
     printed = capsys.readouterr().out
     assert code == 0
@@ -90,7 +90,7 @@ def test_the_command_line_runs_end_to_end_on_the_shapes_task(tmp_path, capsys):
 
 def test_the_command_line_reads_a_cifar10_archive(tmp_path, capsys):
     write_cifar_fixture(tmp_path, per_batch=4, test_size=6)
-    code = main(["--data", "cifar10", "--data-dir", str(tmp_path), "--skip-checksums", "--models", "resnet,cbam-resnet",
+    code = main(["compare", "--data", "cifar10", "--data-dir", str(tmp_path), "--skip-checksums", "--models", "resnet,cbam-resnet",
                  "--seeds", "0,3", "--epochs", "1", "--out", str(tmp_path / "out"), "--no-progress"])
     printed = capsys.readouterr().out
     assert code == 0 and "cifar10: 16 training, 4 validation, 6 test images; seeds 0,3" in printed
@@ -103,7 +103,7 @@ def test_the_command_line_reads_a_cifar10_archive(tmp_path, capsys):
     [
         (["--models", "plain,bam"], r"unknown model 'bam'; choose from plain, plain-max"),
         (["--models", "plain,plain"], r"each model once"),
-        (["--seeds", "1"], r"need 2 to 11 seeds for a paired interval, got 1"),
+        (["--seeds", "1"], r"need 2 to 100 seeds for a paired interval, got 1"),
         (["--seeds", "0,0"], r"seeds must be distinct"),
         (["--seeds", "five"], r"'five' is neither a number of seeds"),
         (["--epochs", "0"], r"expected a positive whole number, got '0'"),
@@ -113,13 +113,13 @@ def test_the_command_line_reads_a_cifar10_archive(tmp_path, capsys):
 )
 def test_bad_command_lines_get_a_message_and_exit_status_2(args, message, capsys):
     with pytest.raises(SystemExit) as exit_:
-        main(args)
+        main(["compare", *args])
     assert exit_.value.code == 2
     assert re.search(message, capsys.readouterr().err)
 
 
 def test_a_bad_model_name_on_the_real_command_line_prints_no_traceback():
-    done = subprocess.run([sys.executable, "-m", "cbam_lessons.experiment", "--models", "cbam,sam"],
+    done = subprocess.run([sys.executable, "-m", "cbam_lessons.experiment", "compare", "--models", "cbam,sam"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "error: unknown model 'sam'" in done.stderr

@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-from torch import nn
 
 import cbam_lessons as cl
 from cbam_lessons.localization import attention_maps, grad_cam, pointing_game, share_inside

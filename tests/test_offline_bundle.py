@@ -7,7 +7,6 @@ and the search page finds pages and says, in the page's language, how to get the
 """
 
 import hashlib
-import re
 import zipfile
 from pathlib import Path
 from urllib.parse import quote

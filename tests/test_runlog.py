@@ -1,0 +1,143 @@
+"""Recorded runs: the committed logs match the package's code, reproduce when re-trained, and the runner resumes."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from cbam_lessons import numerics, runlog, specs
+from cbam_lessons.labels import LABELS
+from cbam_lessons.specs import SPECS, Grid, Spec, choose_settings, grid_keys
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_every_experiment_has_a_current_log(name):
+    """Fails when a training-relevant file changed after the log was written: the message says what to run."""
+    log = runlog.load(name)  # raises StaleLog: "results are stale: run `make experiments NAME=...`"
+    spec = SPECS[name]
+    finals = [r for r in log.runs if r["phase"] == "final"]
+    assert len(finals) == len(spec.models) * len(spec.seeds)
+    assert {(r["model"], r["seed"]) for r in finals} == {(m, s) for m in spec.models for s in spec.seeds}
+    assert len([r for r in log.runs if r["phase"] == "grid"]) == len(grid_keys(spec))
+    assert log.data["numerics"]["environment"] == numerics.PROFILE and log.data["numerics"]["threads"] == 1
+    for model, values in log.accuracy("test").items():
+        assert len(values) == len(spec.seeds) and all(0 <= v <= 1 for v in values), model
+    for a, b in spec.family:  # the declared comparisons name the spec's models, each once
+        assert a in spec.models and b in spec.models and a != b
+    assert len({frozenset(pair) for pair in spec.family}) == len(spec.family)
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_one_logged_run_per_experiment_reproduces(name):
+    """Re-train the last seed of the first compared model: bit for bit under the profile, within tolerance elsewhere."""
+    log = runlog.load(name)
+    model = log.family[0][0]
+    networks = log.retrain([(model, log.seeds[-1])])  # raises RunMismatch when it does not reproduce
+    assert list(networks) == [(model, log.seeds[-1])]
+
+
+def test_the_log_hash_covers_training_code_but_not_its_comments(tmp_path):
+    package = tmp_path / "cbam_lessons"
+    shutil.copytree(runlog.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__", "runlogs"))
+    before = runlog.code_hash(package)
+    models = package / "models.py"
+    source = models.read_text(encoding="utf-8")
+    models.write_text(source.replace('"""Number of learnable parameters."""', '"""How many numbers are learned."""')
+                      + "\n# a comment\n", encoding="utf-8")
+    assert runlog.code_hash(package) == before, "a docstring or comment made the logs stale"
+    models.write_text(source.replace("kernel_size=3, stride=2, padding=1", "kernel_size=3, stride=2, padding=2"),
+                      encoding="utf-8")
+    assert runlog.code_hash(package) != before, "a change to the networks went unnoticed"
+    models.write_text(source, encoding="utf-8")
+    train = package / "train.py"
+    train.write_text(train.read_text(encoding="utf-8").replace("weight_decay: float = 5e-4", "weight_decay: float = 1e-4"),
+                     encoding="utf-8")
+    assert runlog.code_hash(package) != before, "a change to the training loop went unnoticed"
+
+
+def test_a_stale_or_tampered_log_is_refused(tmp_path):
+    name = "ch4-small-models"
+    data = json.loads(runlog.path_of(name).read_text(encoding="utf-8"))
+    (tmp_path / f"{name}.json").write_text(json.dumps({**data, "code_hash": "0" * 16}), encoding="utf-8")
+    with pytest.raises(runlog.StaleLog, match=rf"results are stale: .*run `make experiments NAME={name}`"):
+        runlog.load(name, folder=tmp_path)
+    data["runs"][-1]["history"][0]["loss"] += 1e-6  # one logged number off by a rounding step
+    (tmp_path / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
+    log = runlog.load(name, folder=tmp_path)
+    last = data["runs"][-1]
+    if numerics.is_reference():
+        with pytest.raises(runlog.RunMismatch, match="under the reference profile"):
+            log.retrain([(last["model"], last["seed"])])
+
+
+TINY = Spec(
+    name="tiny", chapter="test", models={"plain": specs.MODELS["plain"], "cbam": specs.MODELS["cbam"]},
+    seeds=(0, 1), family=(("cbam", "plain"),), grid=Grid(lrs=(2e-3, 1e-2), epochs=(1,), seeds=(7,)),
+    batch_size=16, train_size=48, val_size=16, test_size=16, test_seed=5,
+)
+
+
+def test_the_runner_resumes_and_trains_only_what_is_asked(tmp_path, monkeypatch):
+    monkeypatch.setitem(SPECS, "tiny", TINY)
+    path = runlog.run("tiny", only=["cbam"], folder=tmp_path, progress=False)
+    first = json.loads(path.read_text(encoding="utf-8"))
+    assert {(r["phase"], r["model"]) for r in first["runs"]} == {("grid", "cbam")}  # the grid is incomplete: no finals
+    runlog.run("tiny", folder=tmp_path, progress=False)
+    done = json.loads(path.read_text(encoding="utf-8"))
+    assert len(done["runs"]) == 4 + 4  # 2 models x 2 rates x 1 seed in the grid, 2 models x 2 seeds after it
+    kept = {(r["model"], r["lr"]): r["seconds"] for r in first["runs"]}
+    assert all(r["seconds"] == kept[r["model"], r["lr"]] for r in done["runs"] if r["phase"] == "grid" and r["model"] == "cbam")
+    settings = choose_settings(TINY, done["runs"])
+    finals = [r for r in done["runs"] if r["phase"] == "final"]
+    assert all((r["lr"], r["epochs"]) == settings[r["model"]] for r in finals)
+    assert [r["phase"] for r in done["runs"]] == ["grid"] * 4 + ["final"] * 4  # ordered as the spec lists them
+    again = runlog.run("tiny", folder=tmp_path, progress=False)  # nothing left to train: the log is unchanged
+    assert json.loads(again.read_text(encoding="utf-8"))["runs"] == done["runs"]
+
+
+def test_each_model_gets_its_own_best_setting_and_ties_go_to_the_cheaper_one():
+    runs = [{"phase": "grid", "model": m, "seed": 7, "lr": lr, "epochs": 1, "accuracy": {"val": acc}}
+            for m, lr, acc in [("plain", 2e-3, 0.5), ("plain", 1e-2, 0.6), ("cbam", 2e-3, 0.7), ("cbam", 1e-2, 0.7)]]
+    assert choose_settings(TINY, runs) == {"plain": (1e-2, 1), "cbam": (2e-3, 1)}
+    with pytest.raises(ValueError, match="the grid is incomplete for plain"):
+        choose_settings(TINY, runs[1:])
+
+
+def test_same_seed_models_share_every_layer_they_have_in_common():
+    import torch
+
+    for name, spec in SPECS.items():
+        torch.manual_seed(0)
+        base = spec.models[spec.family[0][1]](spec.num_classes).state_dict()
+        torch.manual_seed(0)
+        other = spec.models[spec.family[0][0]](spec.num_classes).state_dict()
+        common = [k for k in base if k in other and base[k].shape == other[k].shape]
+        assert common and all(torch.equal(base[k], other[k]) for k in common), name
+
+
+def test_every_spec_model_has_a_label_in_both_languages():
+    for spec in SPECS.values():
+        for model in spec.models:
+            assert model in LABELS["en"] and model in LABELS["zh"], model
+
+
+def test_the_command_line_lists_and_refuses_unknown_experiments():
+    listed = subprocess.run([sys.executable, "-m", "cbam_lessons.experiment", "list"], capture_output=True, text=True,
+                            timeout=120)
+    assert listed.returncode == 0 and all(name in listed.stdout for name in SPECS) and "STALE" not in listed.stdout
+    wrong = subprocess.run([sys.executable, "-m", "cbam_lessons.experiment", "run", "ch4"], capture_output=True,
+                           text=True, timeout=120)
+    assert wrong.returncode == 2 and "no experiment named 'ch4'" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_the_widened_control_draws_its_weights_as_a_plain_model_of_its_widths_would():
+    """Its CBAM reference and the 201 probe models it compares are built off the random stream."""
+    import torch
+
+    torch.manual_seed(3)
+    wide = specs.MODELS["plain-wide"](6)
+    torch.manual_seed(3)
+    direct = specs.PlainModel(6, widths=wide.widths)
+    assert wide.widths != specs.SMALL_WIDTHS and torch.equal(wide.conv1.weight, direct.conv1.weight)
