@@ -247,6 +247,15 @@ def load(name: str, folder: Path | None = None) -> Log:
     if data["spec"] != SPECS[name].describe():
         raise StaleLog(f"results are stale: the spec of {name} changed since {path.name} was written; "
                        f"run `make experiments NAME={name}`")
+    spec, logged = SPECS[name], {key_of(r) for r in data["runs"]}
+    try:
+        expected = grid_keys(spec) + final_keys(spec, choose_settings(spec, data["runs"]))
+    except ValueError:  # the grid is incomplete
+        expected = grid_keys(spec)
+    missing = [k for k in expected if k not in logged]
+    if missing or len(logged) < len(spec.models) * len(spec.seeds):
+        raise StaleLog(f"the log of {name} is incomplete ({len(logged)} runs; {len(missing) or 'the final'} runs "
+                       f"missing): run `make experiments NAME={name}`, which resumes where it stopped")
     return Log(data)
 
 

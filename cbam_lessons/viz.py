@@ -161,13 +161,16 @@ def plot_seed_results(
     lang: str = "en",
     names: dict[str, str] | None = None,
     seeds: Sequence[int] | None = None,
+    comparisons: int = 1,
 ):
     """Per-seed results of several models trained with the same seeds, and their paired differences.
 
     Left: every run's accuracy, one column per model, each seed in its own colour and its runs joined
-    by a faint line. Right: each model's per-seed difference from ``baseline`` in points, with the
-    mean and its 95 % interval (:func:`cbam_lessons.stats.paired_gap`) as a bar; the dashed line is 0.
-    Labels come from :mod:`cbam_lessons.labels` in ``lang``; returns the Figure.
+    by a faint line (a legend names the seeds when there are at most 10). Right: each model's per-seed
+    difference from ``baseline`` in points, with the mean and its 95 % interval
+    (:func:`cbam_lessons.stats.paired_gap`) as a thick bar and, with ``comparisons`` = m > 1, the
+    family-wise (Bonferroni) interval as a thin one; the dashed line is 0. Labels come from
+    :mod:`cbam_lessons.labels` in ``lang``; returns the Figure.
     """
     from .labels import label
     from .stats import paired_gap
@@ -176,25 +179,31 @@ def plot_seed_results(
     show = [(names or {}).get(m, label(m, lang)) for m in models]
     n = len(accuracy[baseline])
     seeds = list(seeds) if seeds is not None else list(range(n))
-    colours = plt.get_cmap("tab10")(np.arange(n) % 10)
+    colours = plt.get_cmap("tab10" if n <= 10 else "viridis")(np.arange(n) % 10 if n <= 10 else np.linspace(0, 0.9, n))
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.45 * len(models) + 1.6), sharey=True)
     rows = np.arange(len(models))[::-1]  # first model at the top
     for s in range(n):
         values = [accuracy[m][s] for m in models]
         left.plot(values, rows, color=colours[s], alpha=0.25, lw=0.8)
-        left.scatter(values, rows, color=colours[s], s=22, zorder=3, label=f"{label('seed', lang)} {seeds[s]}")
+        left.scatter(values, rows, color=colours[s], s=22 if n <= 10 else 12, zorder=3,
+                     label=f"{label('seed', lang)} {seeds[s]}")
     left.set_yticks(rows, show)
     left.set_xlabel(label("accuracy", lang))
     left.grid(axis="x", alpha=0.3)
-    left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.9 / (0.45 * len(models) + 1.6)), ncol=min(n, 5))
+    if n <= 10:
+        left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.9 / (0.45 * len(models) + 1.6)),
+                    ncol=min(n, 5))
     for row, model in zip(rows, models):
         if model == baseline:
             continue
         diffs = [100 * (a - b) for a, b in zip(accuracy[model], accuracy[baseline])]
         gap = paired_gap(diffs, [0.0] * n)
-        right.plot([gap.low, gap.high], [row, row], color="black", lw=2.5, alpha=0.6)
+        if comparisons > 1:
+            wide = paired_gap(diffs, [0.0] * n, comparisons=comparisons)
+            right.plot([wide.low, wide.high], [row, row], color="black", lw=1, alpha=0.6)
+        right.plot([gap.low, gap.high], [row, row], color="black", lw=3.5, alpha=0.6)
         right.plot([gap.mean], [row], marker="|", color="black", ms=14)
-        right.scatter(diffs, [row] * n, color=colours, s=18, zorder=3)
+        right.scatter(diffs, [row + 0.18] * n, color=colours, s=18 if n <= 10 else 10, zorder=3)
     right.axvline(0, color="grey", ls="--", lw=1)
     right.set_xlabel(label("difference", lang, baseline=show[models.index(baseline)]))
     right.grid(axis="x", alpha=0.3)
