@@ -61,15 +61,21 @@ fingerprint: install
 
 # The fingerprint first; strict nbval where the profile reproduces the stored outputs (x86-64 with AVX2,
 # torch as pinned), else the portable tier, which is what such a machine can check.
-test: install browser axe
+PHASES := _build/ci-phases.tsv
+# $(call timed,NAME,COMMAND): run COMMAND and append "NAME<TAB>seconds<TAB>exit status" to $(PHASES).
+timed = start=$$(date +%s); $(2); rc=$$?; printf '%s\t%s\t%s\n' "$(1)" "$$(( $$(date +%s) - start ))" $$rc >> $(PHASES); exit $$rc
+
+test:
+	@mkdir -p _build && rm -f $(PHASES)
+	@$(call timed,install: venv and fonts and browser and axe-core,$(MAKE) install browser axe)
 	@$(PROFILE) $(BIN)/python -m cbam_lessons.numerics
-	$(MAKE) dist  # the site, both PDF editions and the offline bundle, which the tests below open
-	$(MAKE) test-unit
+	@$(call timed,site and PDFs and offline bundle,$(MAKE) dist)
+	@$(call timed,unit and browser tests,$(MAKE) test-unit)
 	@if $(PROFILE) $(BIN)/python -m cbam_lessons.numerics --strict >/dev/null; then \
-		$(MAKE) nbval; \
+		$(call timed,notebooks: strict nbval,$(MAKE) nbval); \
 	else \
 		echo "strict reproduction cannot hold here (see the fingerprint above): running the portable tier instead"; \
-		$(MAKE) test-portable; \
+		$(call timed,notebooks: portable tier,$(MAKE) test-portable); \
 	fi
 
 test-unit: install

@@ -141,3 +141,31 @@ def test_the_widened_control_draws_its_weights_as_a_plain_model_of_its_widths_wo
     torch.manual_seed(3)
     direct = specs.PlainModel(6, widths=wide.widths)
     assert wide.widths != specs.SMALL_WIDTHS and torch.equal(wide.conv1.weight, direct.conv1.weight)
+
+
+def test_the_log_files_and_the_hashed_files_exist():
+    assert all((runlog.PACKAGE / name).is_file() for name in runlog.TRAINING_FILES)
+    assert {runlog.path_of(name).parent for name in SPECS} == {runlog.LOGS}
+    assert isinstance(runlog.load("ch4-small-models"), runlog.Log)
+    assert specs.SEEDS_20 == tuple(range(20)) and set(specs.ABLATION_MODELS) > {"cbam", "plain", "plain-wide"}
+    assert specs.PLACEMENT_MODELS.keys() == {"none", "branch", "after-add", "shortcut", "first-stage", "last-stage"}
+
+
+def test_off_the_reference_profile_a_rerun_must_stay_within_the_tolerance(tmp_path, monkeypatch):
+    monkeypatch.setitem(SPECS, "tiny", TINY)
+    log = runlog.rerun("tiny", jobs=1)  # the whole experiment, here, into a temporary log
+    assert isinstance(log, runlog.Log) and len(log.runs) == 8
+    monkeypatch.setattr(numerics, "is_reference", lambda: False)
+    final = log.final("cbam", 1)
+    final["history"][0]["loss"] += runlog.PORTABLE_LOSS_TOLERANCE / 10  # a rounding-sized difference: reported
+    assert list(log.retrain([("cbam", 1)])) == [("cbam", 1)]
+    final["history"][0]["loss"] += runlog.PORTABLE_LOSS_TOLERANCE * 2  # a real difference: refused
+    with pytest.raises(runlog.RunMismatch, match="more than the portable tolerance"):
+        log.retrain([("cbam", 1)])
+
+
+def test_one_run_of_a_spec_is_a_plain_record():
+    key = specs.RunKey("final", "plain", 0, 1e-2, 1)
+    record = specs.train_key(TINY, key)
+    assert specs.key_of(record) == key and record["parameters"] > 0 and set(record["accuracy"]) == {"val", "test"}
+    assert [k.model for k in specs.final_keys(TINY, {"plain": (1e-2, 1), "cbam": (2e-3, 1)})] == ["plain", "cbam"] * 2

@@ -109,3 +109,16 @@ def test_fit_scores_a_validation_loader_under_its_own_name():
     history = fit(CBAMModel(6, widths=(8, 16, 32), ratio=4), make_loader(data, 32), epochs=2,
                   val_loader=make_loader(ShapesDataset(16, seed=2), 16), progress=False)
     assert [sorted(r) for r in history] == [["epoch", "loss", "val_accuracy"]] * 2
+
+
+def test_train_run_scores_every_split_and_the_named_ones_after_each_epoch():
+    from cbam_lessons import PlainModel
+    from cbam_lessons.train import train_run
+
+    seed_everything(0)
+    network = PlainModel(6, widths=(4, 8, 8))
+    done = train_run(network, ShapesDataset(32, seed=0), {"val": ShapesDataset(16, seed=1), "test": ShapesDataset(16, seed=2)},
+                     seed=0, epochs=2, lr=1e-2, batch_size=16, per_epoch=("val",))
+    assert set(done["accuracy"]) == {"val", "test"} and len(done["history"]) == 2
+    assert "val_accuracy" in done["history"][-1] and "test_accuracy" not in done["history"][-1]
+    assert done["accuracy"]["val"] == done["history"][-1]["val_accuracy"] and done["seconds"] > 0
