@@ -81,9 +81,10 @@ test:
 test-unit: install
 	$(PROFILE) $(BIN)/python -m pytest tests
 
-# Strict nbval on NOTEBOOKS (files or folders; default: every notebook) under the reference profile.
+# Strict nbval on NOTEBOOKS (files or folders; default: every notebook) under the reference profile, two
+# notebooks at a time (pytest-xdist; one kernel per worker, one thread per kernel).
 nbval: install
-	$(PROFILE) CBAM_PROGRESS=0 $(BIN)/python -m pytest --nbval $(NBVAL_FLAGS) $(NOTEBOOKS)
+	$(PROFILE) CBAM_PROGRESS=0 $(BIN)/python -m pytest --nbval $(NBVAL_FLAGS) -n 2 --dist loadscope $(NOTEBOOKS)
 
 # The maintainers' quick loop: the unit tests, then strict nbval on the notebooks changed since main
 # (committed or not), with their twins in the other language and their student copies.
@@ -96,7 +97,7 @@ check: install
 # cells tagged nbval-check-output (tagged by measurement: make tag-portable); the chapters' re-trained
 # runs are checked against their logs within the tolerance that cbam_lessons.runlog states.
 test-portable: install
-	$(PERTURBED) CBAM_PROGRESS=0 $(BIN)/python -m pytest --nbval-lax $(NBVAL_FLAGS) $(NOTEBOOKS)
+	$(PERTURBED) CBAM_PROGRESS=0 $(BIN)/python -m pytest --nbval-lax $(NBVAL_FLAGS) -n 2 --dist loadscope $(NOTEBOOKS)
 
 # Measure which cells' outputs do not depend on numerics (execute under the perturbed profile, compare
 # with the stored outputs) and tag those nbval-check-output; the others lose the tag.
