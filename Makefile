@@ -127,13 +127,15 @@ bench: install
 # Re-execute every chapter in place (after editing one), regenerate the student notebooks from the
 # chapters' marked solutions, and execute those too. Widget state is saved for the site. They run under
 # the reference profile, two at a time (one thread each), and each records in its metadata the numerics
-# fingerprint it ran under.
+# fingerprint it ran under. NB="en/04_cbam_model.ipynb zh/04_cbam_model.ipynb" executes only those chapters
+# (paths under book/) and their student copies.
 EXECUTE := $(PROFILE) CBAM_PROGRESS=0 ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=True
 RECORD := $(PROFILE) ../$(BIN)/python -m cbam_lessons.numerics --stamp
 notebooks: install
 	cd book && ls $(or $(NB),en/*.ipynb zh/*.ipynb) | xargs -P 2 -I{} sh -c '$(EXECUTE) {} && $(RECORD) {}'
 	$(BIN)/python -m cbam_lessons.student_notebooks book
-	cd book && ls $(or $(NB),en/exercises/*.ipynb zh/exercises/*.ipynb) | xargs -P 2 -I{} sh -c '$(EXECUTE) {} && $(RECORD) {}'
+	cd book && for nb in $(or $(NB),en/*.ipynb zh/*.ipynb); do copy=$$(dirname $$nb)/exercises/$$(basename $$nb); \
+		[ -f "$$copy" ] && echo "$$copy"; done | xargs -r -P 2 -I{} sh -c '$(EXECUTE) {} && $(RECORD) {}'
 
 # The site loads nothing from third-party hosts: MathJax, RequireJS and the widget manager come from
 # npm at build time (pinned versions), into _build/offline_static, which both configs serve as _static.

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from . import numerics
 from .specs import SPECS, RunKey, choose_settings, final_keys, grid_keys, key_of, train_key
-from .train import progress_enabled
+from .train import progress_enabled, seed_everything
 
 PACKAGE = Path(__file__).resolve().parent
 LOGS = PACKAGE / "runlogs"
@@ -67,6 +67,18 @@ def code_hash(package: Path = PACKAGE) -> str:
         digest.update(name.encode())
         digest.update(_code_only((package / name).read_text(encoding="utf-8")).encode())
     return digest.hexdigest()[:16]
+
+
+def same_network(build, logged, seed: int = 0) -> bool:
+    """Whether two builders give the same network from the same seed: the same keys and initial weights.
+
+    The chapters write their models out in full and check them against the builders the logged runs used.
+    """
+    seed_everything(seed)
+    ours = build().state_dict()
+    seed_everything(seed)
+    theirs = logged().state_dict()
+    return ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours)
 
 
 def _train_in_worker(name: str, key: RunKey) -> dict:

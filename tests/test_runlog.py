@@ -169,3 +169,11 @@ def test_one_run_of_a_spec_is_a_plain_record():
     record = specs.train_key(TINY, key)
     assert specs.key_of(record) == key and record["parameters"] > 0 and set(record["accuracy"]) == {"val", "test"}
     assert [k.model for k in specs.final_keys(TINY, {"plain": (1e-2, 1), "cbam": (2e-3, 1)})] == ["plain", "cbam"] * 2
+
+
+def test_same_network_compares_keys_and_initial_weights():
+    small = specs.MODELS["cbam"]
+    assert runlog.same_network(lambda: small(6), lambda: SPECS["ch4-small-models"].models["cbam"](6))
+    assert not runlog.same_network(lambda: small(6), lambda: specs.MODELS["se"](6))  # other keys
+    assert not runlog.same_network(lambda: small(6), lambda: small(5))  # other shapes of fc
+    assert not runlog.same_network(lambda: small(6), lambda: (specs.MODELS["plain"](6), small(6))[1])  # other weights
