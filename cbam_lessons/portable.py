@@ -8,7 +8,9 @@ perturbed profile of :mod:`cbam_lessons.numerics`: one thread, no vectorisation)
 cell's outputs with the stored ones, after nbval's sanitizers (``book/sanitize.cfg``). A cell whose outputs
 come out the same is tagged ``nbval-check-output``, which ``make test-portable`` and ``make test-gpu``
 compare in nbval's lax mode; a cell whose outputs differ loses the tag. Only the tags change: the stored
-outputs stay those of the reference run. Cells tagged ``nbval-ignore-output`` are left alone.
+outputs stay those of the reference run. Cells tagged ``nbval-ignore-output`` are left alone. A chapter's
+student copy (``exercises/`` next to it, generated from the chapter) gets the chapter's tags, cell for cell,
+since it runs the same code; student notebooks named directly are skipped.
 """
 
 from __future__ import annotations
@@ -85,6 +87,15 @@ def tag(path: Path, timeout: int = 900) -> tuple[int, int]:
         else:
             old.metadata.pop("tags", None)
     nbformat.write(stored, path)
+    copy = path.parent / "exercises" / path.name
+    if copy.exists():  # the student copy: a banner cell first, then the chapter's cells
+        student = nbformat.read(copy, as_version=4)
+        for old, theirs in zip(stored.cells, student.cells[1:]):
+            if "tags" in old.metadata:
+                theirs.metadata["tags"] = list(old.metadata["tags"])
+            else:
+                theirs.metadata.pop("tags", None)
+        nbformat.write(student, copy)
     return tagged, cells
 
 
@@ -119,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(numerics.describe())
     notebooks = [p for path in args.paths
-                 for p in (sorted(path.rglob("*.ipynb")) if path.is_dir() else [path]) if ".ipynb_checkpoints" not in p.parts]
+                 for p in (sorted(path.rglob("*.ipynb")) if path.is_dir() else [path])
+                 if ".ipynb_checkpoints" not in p.parts and p.parent.name != "exercises"]
     for notebook in notebooks:
         tagged, cells = tag(notebook)
         print(f"{notebook}: {tagged} of {cells} code cells tagged {TAG}")

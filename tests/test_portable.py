@@ -1,5 +1,6 @@
 """The portable tier's tools: tagging the cells whose outputs do not depend on numerics, and finding changed notebooks."""
 
+import copy
 import subprocess
 import sys
 
@@ -73,3 +74,19 @@ def test_an_executed_notebook_records_its_fingerprint(tmp_path):
     assert recorded == numerics.fingerprint()
     with pytest.raises(SystemExit):
         raise SystemExit(numerics.main(["--bogus"]))
+
+
+def test_a_chapter_s_tags_reach_its_student_copy(tmp_path):
+    chapter = tmp_path / "en" / "01_x.ipynb"
+    (tmp_path / "en" / "exercises").mkdir(parents=True)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)"),
+                                               nbformat.v4.new_code_cell("import secrets\nprint(secrets.token_hex(8))")])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    nbformat.write(notebook, chapter)
+    student = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("banner"), *copy.deepcopy(notebook.cells)])
+    student.cells[2].metadata["tags"] = [portable.TAG]  # stale: the chapter's measurement will drop it
+    nbformat.write(student, chapter.parent / "exercises" / chapter.name)
+    portable.tag(chapter)
+    copied = nbformat.read(chapter.parent / "exercises" / chapter.name, as_version=4)
+    assert [c.metadata.get("tags", []) for c in copied.cells] == [[], [portable.TAG], []]
+    assert copied.cells[1].outputs == notebook.cells[0].outputs  # outputs untouched

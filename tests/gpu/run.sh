@@ -6,7 +6,8 @@
 #
 #   tests/gpu/run.sh PYTHON OUT_DIR          e.g. tests/gpu/run.sh python3 "$OUT"
 #
-# CBAM_DEVICE selects the device (default cuda; the CPU rehearsal sets CBAM_DEVICE=cpu). Skips the
+# CBAM_DEVICE selects the device (default cuda; the CPU rehearsal sets CBAM_DEVICE=cpu, and runs under
+# the reference numerics profile of cbam_lessons/numerics.py). Skips the
 # tests that need the built site or a browser (tests/test_site.py, tests/test_browser.py). Writes
 # into OUT_DIR: environment.txt (nvidia-smi, torch, the device), unit-tests.log, notebooks.log,
 # notebook-times.csv, executed-notebooks.tar.gz, bench.log, and summary.txt with each step's exit
@@ -20,6 +21,11 @@ OUT_DIR=$(cd "$OUT_DIR" && pwd)
 cd "$REPO"
 export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" CBAM_DEVICE=${CBAM_DEVICE:-cuda} CBAM_PROGRESS=0 PYTHONUNBUFFERED=1
 export MPLBACKEND=Agg
+# The CPU rehearsal runs under the book's reference numerics profile, as `make test` does, so its re-trained
+# runs reproduce their logs bit for bit; on CUDA the chapters check them within the portable tolerance.
+if [ "$CBAM_DEVICE" = cpu ]; then
+    export $("$PYTHON" cbam_lessons/numerics.py --env)
+fi
 
 step() {  # step NAME LOG COMMAND...: run, log, time and record the exit status
     local name=$1 log=$2 start=$SECONDS
