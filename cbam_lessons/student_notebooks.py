@@ -86,11 +86,18 @@ def student_notebooks(book: Path) -> dict[Path, nbformat.NotebookNode]:
     return result
 
 
+def shape(notebook: nbformat.NotebookNode) -> list:
+    """What a student notebook is made of, apart from its outputs: each cell's type, source and tags."""
+    return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in notebook.cells]
+
+
 def main(book: str = "book") -> None:
     for path, notebook in student_notebooks(Path(book)).items():
+        if path.exists() and shape(nbformat.read(path, as_version=4)) == shape(notebook):
+            continue  # unchanged: keep its executed outputs
         path.parent.mkdir(exist_ok=True)
         nbformat.write(notebook, path)
-        print(f"wrote {path}")
+        print(f"wrote {path} (execute it: make notebooks NB=...)")
 
 
 if __name__ == "__main__":

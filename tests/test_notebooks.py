@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from cbam_lessons.labels import pad, width
-from cbam_lessons.student_notebooks import BANNER, blank_solutions, main, student_notebooks, student_version
+from cbam_lessons.student_notebooks import BANNER, blank_solutions, main, shape, student_notebooks, student_version
 
 ROOT = Path(__file__).parent.parent
 BOOK = ROOT / "book"
@@ -171,7 +171,6 @@ def test_committed_student_notebooks_are_what_the_tool_generates():
     assert sorted(generated) == STUDENT, "run `make notebooks` to regenerate the student notebooks"
     for path, notebook in generated.items():
         committed = nbformat.read(path, as_version=4)
-        shape = lambda nb: [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells]  # noqa: E731
         assert shape(committed) == shape(notebook), f"{path.relative_to(ROOT)} is stale: run `make notebooks`"
 
 
@@ -202,6 +201,11 @@ def test_generator_writes_student_notebooks_only_for_chapters_with_solutions(tmp
     student = nbformat.read(tmp_path / "zh" / "exercises" / "01_ch.ipynb", as_version=4)
     assert student.cells[0].source == BANNER["zh"].format(name="01_ch.ipynb")
     assert student.cells[2].source == "raise NotImplementedError('两个')" and student.cells[2].outputs == []
+    student.cells[2].outputs = [new.new_output("stream", name="stdout", text="executed")]
+    nbformat.write(student, tmp_path / "zh" / "exercises" / "01_ch.ipynb")
+    main(str(tmp_path))  # the chapter did not change: the executed copy is kept
+    assert "wrote" not in capsys.readouterr().out
+    assert nbformat.read(tmp_path / "zh" / "exercises" / "01_ch.ipynb", as_version=4).cells[2].outputs[0].text == "executed"
 
 
 # The cells whose output nbval does not compare, per chapter, as the READMEs list them (and why).
@@ -296,3 +300,9 @@ def test_chinese_tables_line_up_like_the_english_ones(name):
     bad = [row for en, zh in zip(en_cells, zh_cells) if "nbval-ignore-output" not in en.get("metadata", {}).get("tags", [])
            for row in misaligned_rows(en, zh)]
     assert not bad, f"zh/{name}: columns do not line up (pad by display width with labels.pad):\n" + "\n".join(bad)
+
+
+def test_a_student_copy_records_no_fingerprint_until_it_is_executed():
+    chapter = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("# BEGIN SOLUTION: two\nx = 2\n# END SOLUTION")])
+    chapter.metadata["cbam_lessons"] = {"numerics": {"threads": 1}}
+    assert "numerics" not in student_version(chapter, "01_x.ipynb").metadata.get("cbam_lessons", {})
