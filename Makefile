@@ -50,7 +50,7 @@ browser: install
 # MKL), under which the stored outputs and the run logs reproduce bit for bit. Every target that computes
 # runs under it, whatever the caller's environment says (numerics.py needs only Python's standard library).
 PROFILE := env $(shell $(PYTHON) cbam_lessons/numerics.py --env)
-# A perturbed profile for the portable tier: one thread, no vectorisation (ATen's default kernels, SSE4.1).
+# A perturbed profile for the portable tier: one thread, oneDNN capped at SSE4.1, MKL on its automatic path.
 PERTURBED := env $(shell $(PYTHON) cbam_lessons/numerics.py --env --perturbed)
 # Notebooks run with progress bars off, so stored and fresh outputs can match.
 NBVAL_FLAGS := --nbval-current-env --nbval-cell-timeout=900 --nbval-sanitize-with book/sanitize.cfg

@@ -1,4 +1,6 @@
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -23,3 +25,15 @@ def browser():
         browser = launch_chromium(playwright)
         yield browser
         browser.close()
+
+
+def pytest_sessionfinish(session):
+    """Fail the run if a checker left a student's code running in a thread (it would spin a core until exit)."""
+    from cbam_lessons.checks._sandbox import ABANDONED_THREAD_NAME
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(t.name == ABANDONED_THREAD_NAME for t in threading.enumerate()):
+        time.sleep(0.1)
+    if any(t.name == ABANDONED_THREAD_NAME for t in threading.enumerate()):
+        print(f"\nleaked: a thread {ABANDONED_THREAD_NAME!r} still runs a student's code the checker abandoned")
+        session.exitstatus = 1

@@ -520,6 +520,7 @@ def test_endless_loop_is_stopped_outside_the_main_thread(monkeypatch):
         time.sleep(0.05)
     assert results and results[0].code == "timeout"
     assert threading.active_count() == before, "the abandoned loop's thread is still running"
+    assert worker.name != _sandbox.ABANDONED_THREAD_NAME  # the checker's own worker thread carries that name
 
 
 class LoopsCatchingExceptions(cl.ChannelAttention):

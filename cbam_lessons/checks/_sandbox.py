@@ -19,6 +19,8 @@ TIME_LIMIT_S = 5.0
 
 #: After the limit, the alarm repeats this often, in case the code caught the first one.
 REPEAT_S = 0.5
+#: The name of the thread that runs a student's code off the main thread; one still alive was abandoned.
+ABANDONED_THREAD_NAME = "cbam-checker-student-code"
 
 
 class _TimeLimit(BaseException):
@@ -54,7 +56,7 @@ def _with_time_limit(fn, seconds: float):
         except BaseException as err:  # noqa: BLE001 - handed back to the caller's thread
             result["error"] = err
 
-    worker = threading.Thread(target=run, daemon=True)
+    worker = threading.Thread(target=run, daemon=True, name=ABANDONED_THREAD_NAME)
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
