@@ -119,18 +119,28 @@ def lab(tmp_path_factory):
 def _open(context, base, token, notebook):
     page = context.new_page()
     page.goto(f"{base}/lab/tree/{notebook}?token={token}")
-    expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=120_000)
+    expect(page.locator(f"{VISIBLE} .jp-Cell").first).to_be_visible(timeout=120_000)
+    # JupyterLab restores the tabs an earlier test left open: make this notebook the active one, so that the
+    # Run menu acts on it and not on the restored one.
+    page.locator(".lm-TabBar-tab", has_text=notebook.rsplit("/", 1)[-1]).first.click()
+    page.locator(f"{VISIBLE} .jp-Cell").first.click()
     _wait_for_idle(page, 120_000)
     return page
 
 
+#: The notebook panel on screen (others restored from the workspace are in the page, hidden).
+VISIBLE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
 def _wait_for_idle(page, timeout_ms):
-    """Until the kernel is connected and idle (the status bar says so) and no cell waits to run ([*])."""
+    """Until the kernel is connected and idle (the status bar says so) and no cell of the visible notebook
+    waits to run ([*])."""
     page.wait_for_function(
         """() => {
             const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
             const bar = document.querySelector('#jp-main-statusbar');
-            const busy = [...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'));
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            const busy = [...panel.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'));
             return status && status.getAttribute('data-status') === 'idle' && bar && /\\| Idle/.test(bar.textContent)
                 && !busy;
         }""",
@@ -141,7 +151,8 @@ def _wait_for_idle(page, timeout_ms):
 def _run_all(page, timeout_ms):
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    page.wait_for_function("() => [...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'))",
+    page.wait_for_function("() => [...document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)')"
+                           ".querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'))",
                            timeout=30_000)
     _wait_for_idle(page, timeout_ms)
 
