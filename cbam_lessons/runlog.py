@@ -94,8 +94,9 @@ def _selected(keys: list[RunKey], only: list[str] | None) -> list[RunKey]:
     return [k for k in keys if any(w[0] == k.model and (len(w) == 1 or w[1] == str(k.seed)) for w in wanted)]
 
 
-def path_of(name: str) -> Path:
-    return LOGS / f"{name}.json"
+def path_of(name: str, folder: Path | None = None) -> Path:
+    """Where the log of experiment ``name`` lives: in ``folder``, by default the package's committed logs."""
+    return (folder or LOGS) / f"{name}.json"
 
 
 def _write(path: Path, log: dict) -> None:
@@ -115,7 +116,7 @@ def run(name: str, *, only: list[str] | None = None, jobs: int = 1, progress: bo
     if name not in SPECS:
         raise ValueError(f"no experiment named {name!r}; choose from {', '.join(SPECS)}")
     spec = SPECS[name]
-    path = (folder or LOGS) / f"{name}.json"
+    path = path_of(name, folder)
     log = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     fresh = {"name": name, "spec": spec.describe(), "code_hash": code_hash(), "numerics": numerics.fingerprint(),
              "runs": []}
@@ -249,7 +250,7 @@ class Log:
 
 def load(name: str, folder: Path | None = None) -> Log:
     """The committed log of experiment ``name``; StaleLog if the package's training code has changed since."""
-    path = (folder or LOGS) / f"{name}.json"
+    path = path_of(name, folder)
     if not path.exists():
         raise FileNotFoundError(f"no log for {name!r} at {path}: run `make experiments NAME={name}`")
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -277,4 +278,4 @@ def rerun(name: str, jobs: int | None = None) -> Log:
 
     folder = Path(tempfile.mkdtemp(prefix=f"cbam-{name}-"))
     run(name, jobs=jobs or max(1, (os.cpu_count() or 1)), folder=folder)
-    return Log(json.loads((folder / f"{name}.json").read_text(encoding="utf-8")))
+    return Log(json.loads(path_of(name, folder).read_text(encoding="utf-8")))
