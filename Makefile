@@ -95,7 +95,7 @@ check: install
 
 # The portable tier: every notebook under the perturbed profile with lax nbval, which compares only the
 # cells tagged nbval-check-output (tagged by measurement: make tag-portable); the chapters' re-trained
-# runs are checked against their logs within the tolerance that cbam_lessons.runlog states.
+# runs are checked against their logs within the tolerance that cbam_lessons.experiment.runlog states.
 test-portable: install
 	$(PERTURBED) CBAM_PROGRESS=0 $(BIN)/python -m pytest --nbval-lax $(NBVAL_FLAGS) -n 2 --dist loadscope $(NOTEBOOKS)
 
@@ -104,7 +104,7 @@ test-portable: install
 tag-portable: install
 	$(PERTURBED) CBAM_PROGRESS=0 $(BIN)/python -m cbam_lessons.portable tag $(NOTEBOOKS)
 
-# Train the book's recorded experiments into cbam_lessons/runlogs/ (resumable; NAME=all or one name,
+# Train the book's recorded experiments into cbam_lessons/experiment/runlogs/ (resumable; NAME=all or one name,
 # ONLY=cbam,plain:3 for some runs, JOBS runs at once, one thread each).
 NAME ?= all
 JOBS ?= 2

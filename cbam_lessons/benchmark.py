@@ -34,8 +34,8 @@ from torch.profiler import ProfilerActivity, profile  # noqa: E402
 
 from .fast import compile_cbam, use_fast_cbam
 from .labels import label, pad
-from .models import CBAMModel, PlainModel
-from .resnet import add_cbam
+from .nets.models import CBAMModel, PlainModel
+from .nets.resnet import add_cbam
 
 
 def median_seconds(stmt: str, min_run_time: float = 1.0, **names) -> float:

@@ -66,6 +66,15 @@ LABELS = {
         "difference": "difference from {baseline}, points",
         "corrected": "Bonferroni, {m} comparisons",
         "per-comparison": "[95% CI]",
+        # what a recorded run's log says about itself, and a re-trained run against it
+        "log": "{name}: {finals} final runs ({models} models x {seeds} seeds){grid}, {minutes} min of training "
+               "under torch {torch} on {cpu}, {capability}, {threads} thread(s); code {code}",
+        "log-grid": " and {runs} grid runs",
+        "log-current": " (the package's)",
+        "log-stale": " (STALE: not the package's code)",
+        "retrained-same": "re-trained {model}, seed {seed}: identical to the log",
+        "retrained-close": "re-trained {model}, seed {seed}: first epoch's loss within {first:.1e} of the log, later "
+                           "values within {later:.3f} (not the reference profile: {why})",
         # chapter 7's ablation variants
         "channel-avg": "channel: avg (SE)",
         "channel-max": "channel: max",
@@ -119,6 +128,14 @@ LABELS = {
         "difference": "与{baseline}之差（百分点）",
         "corrected": "Bonferroni 校正，{m} 项比较",
         "per-comparison": "[95% 置信区间]",
+        "log": "{name}：{finals} 次最终训练（{models} 个模型 × {seeds} 个随机种子）{grid}，共训练 {minutes} 分钟，"
+               "torch {torch}，{cpu}，{capability}，{threads} 个线程；代码 {code}",
+        "log-grid": "，另有 {runs} 次网格搜索训练",
+        "log-current": "（与本书的包一致）",
+        "log-stale": "（已过期：不是本书的包的代码）",
+        "retrained-same": "重新训练 {model}（随机种子 {seed}）：与日志逐位相同",
+        "retrained-close": "重新训练 {model}（随机种子 {seed}）：第 1 轮的损失与日志相差 {first:.1e}，之后的数值相差"
+                           "不超过 {later:.3f}（不是参考数值配置：{why}）",
         "channel-avg": "通道：平均（SE）",
         "channel-max": "通道：最大",
         "channel-avgmax": "通道：平均与最大",

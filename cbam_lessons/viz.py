@@ -168,12 +168,12 @@ def plot_seed_results(
     Left: every run's accuracy, one column per model, each seed in its own colour and its runs joined
     by a faint line (a legend names the seeds when there are at most 10). Right: each model's per-seed
     difference from ``baseline`` in points, with the mean and its 95 % interval
-    (:func:`cbam_lessons.stats.paired_gap`) as a thick bar and, with ``comparisons`` = m > 1, the
+    (:func:`cbam_lessons.experiment.stats.paired_gap`) as a thick bar and, with ``comparisons`` = m > 1, the
     family-wise (Bonferroni) interval as a thin one; the dashed line is 0. Labels come from
     :mod:`cbam_lessons.labels` in ``lang``; returns the Figure.
     """
     from .labels import label
-    from .stats import paired_gap
+    from .experiment.stats import paired_gap
 
     models = list(accuracy)
     show = [(names or {}).get(m, label(m, lang)) for m in models]

@@ -825,7 +825,7 @@ def _not_yet(self, *args, **kwargs):
 def test_correct_cbam_bottlenecks_pass_and_build_a_cbam_resnet50(cls):
     import torchvision
 
-    from cbam_lessons.resnet import add_cbam
+    from cbam_lessons.nets.resnet import add_cbam
 
     assert diagnose_cbam_bottleneck(cls).passed, diagnose_cbam_bottleneck(cls).message
     assert diagnose_cbam_bottleneck(_Override.make("Blank", __init__=_not_yet)).status == "not_implemented"
@@ -849,7 +849,7 @@ def test_the_bottleneck_checker_leaves_the_global_random_numbers_alone():
 import math  # noqa: E402
 import statistics  # noqa: E402
 
-from cbam_lessons.stats import T_95, paired_gap  # noqa: E402
+from cbam_lessons.experiment.stats import T_95, paired_gap  # noqa: E402
 
 
 def _paired(a, b, quantile=lambda n: T_95[n - 1], spread=statistics.stdev, divide=math.sqrt, check=True):

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from cbam_lessons import CBAMModel, PlainModel, SEModel
-from cbam_lessons.models import matched_plain_model, parameter_count
-from cbam_lessons.pooling_head import HEADS, GlobalPool
+from cbam_lessons.nets.models import matched_plain_model, parameter_count
+from cbam_lessons.nets.pooling_head import HEADS, GlobalPool
 
 
 def test_global_pool_modes_compute_mean_max_and_both():

@@ -10,11 +10,11 @@ import pytest
 import torch
 from cifar_fixture import write_cifar_fixture
 
-from cbam_lessons import experiment
 from cbam_lessons.data import ShapesDataset, train_val_split
-from cbam_lessons.experiment import MODELS, Run, accuracies, comparison_table, main, train_seeds, write_runs
+from cbam_lessons.experiment import MODELS, Run, accuracies, comparison_table, specs, train_seeds, write_runs
+from cbam_lessons.experiment.cli import main
 from cbam_lessons.labels import LABELS, width
-from cbam_lessons.models import parameter_count
+from cbam_lessons.nets.models import parameter_count
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,7 @@ def test_a_bad_model_name_on_the_real_command_line_prints_no_traceback():
 
 def test_run_records_are_plain_data():
     run = Run("cbam", 0, {"test": 0.5}, 10, 1.0)
-    assert run.network is None and run.history == [] and experiment.SMALL_WIDTHS == (16, 32, 64)
+    assert run.network is None and run.history == [] and specs.SMALL_WIDTHS == (16, 32, 64)
 
 
 def test_a_chinese_table_lines_up_by_display_width():

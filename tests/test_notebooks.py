@@ -76,6 +76,9 @@ def test_every_notebook_records_the_reference_numerics_it_ran_under(path):
     assert found, "no numerics fingerprint in the metadata: execute it with `make notebooks`, which records it"
     assert found["environment"] == numerics.PROFILE and found["threads"] == 1, found
     assert found["torch"] == numerics.REFERENCE_TORCH and found["capability"] == numerics.REFERENCE_CAPABILITY, found
+    assert found["cpu"] == numerics.REFERENCE_CPU, (
+        f"executed on {found['cpu']}, not {numerics.REFERENCE_CPU}, the CPU the logs were recorded on: its outputs "
+        "reproduce nowhere else; execute it where the logs were made, or re-record both there")
 
 
 @pytest.mark.parametrize("en", [p for p in NOTEBOOKS if "/en/" in p.as_posix()], ids=lambda p: str(p.relative_to(BOOK)))

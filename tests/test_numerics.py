@@ -19,7 +19,7 @@ def test_the_profile_fixes_threads_and_caps_every_library_s_instruction_set():
 
 
 def test_mismatches_name_each_way_a_machine_differs_from_the_reference():
-    reference = {"torch": numerics.REFERENCE_TORCH, "machine": "x86_64", "capability": "AVX2", "threads": 1,
+    reference = {"torch": numerics.REFERENCE_TORCH, "machine": "x86_64", "cpu": numerics.REFERENCE_CPU, "capability": "AVX2", "threads": 1,
                  "mkl": "2024.2", "onednn": "v3.12.0", "environment": dict(numerics.PROFILE)}
     assert numerics.mismatches(reference) == []
     assert "the reference profile" in numerics.describe(reference)
@@ -29,6 +29,16 @@ def test_mismatches_name_each_way_a_machine_differs_from_the_reference():
     for fragment in ("aarch64", "torch is 2.9.1", "ATen uses DEFAULT", "8 threads", "MKL_CBWR"):
         assert fragment in problems
     assert "not the reference profile" in numerics.describe(other)
+    intel = "GenuineIntel Intel(R) Xeon(R) CPU @ 2.20GHz"  # the profile does not make two makers' numbers agree
+    assert numerics.mismatches({**reference, "cpu": intel}) == [
+        f"the CPU is {intel}, not the {numerics.REFERENCE_CPU} the stored results were computed on"]
+
+
+def test_the_cpu_is_named_by_maker_and_model():
+    found = numerics.cpu()
+    assert found and found == numerics.fingerprint()["cpu"]
+    if Path("/proc/cpuinfo").exists() and numerics.fingerprint()["machine"] == "x86_64":
+        assert found.split()[0] in ("GenuineIntel", "AuthenticAMD", "HygonGenuine", "CentaurHauls"), found
 
 
 def test_a_command_re_executes_itself_under_the_profile_whatever_the_caller_set():

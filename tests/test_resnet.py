@@ -8,7 +8,7 @@ import torch
 from torchvision.models import resnet18, resnet50
 
 from cbam_lessons import CBAMBlock
-from cbam_lessons.resnet import CBAMBasicBlock, CBAMBottleneck, add_cbam
+from cbam_lessons.nets.resnet import CBAMBasicBlock, CBAMBottleneck, add_cbam
 
 
 @pytest.mark.parametrize("build, block_type, blocks", [(resnet18, CBAMBasicBlock, 8), (resnet50, CBAMBottleneck, 16)])
@@ -81,7 +81,7 @@ def test_bad_models_are_rejected():
 # --- CifarResNet and the placements of chapter 10 -------------------------------------------------
 
 from cbam_lessons import CifarResNet  # noqa: E402
-from cbam_lessons.resnet import ATTENTIONS, PLACEMENTS  # noqa: E402
+from cbam_lessons.nets.resnet import ATTENTIONS, PLACEMENTS  # noqa: E402
 
 
 def test_cifar_resnet_keeps_32x32_resolution_in_its_first_stage():

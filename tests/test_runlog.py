@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from cbam_lessons import numerics, runlog, specs
+from cbam_lessons import numerics
+from cbam_lessons.experiment import runlog, specs
 from cbam_lessons.labels import LABELS
-from cbam_lessons.specs import SPECS, Grid, Spec, choose_settings, grid_keys
+from cbam_lessons.experiment.specs import SPECS, Grid, Spec, choose_settings, grid_keys
 
 
 @pytest.mark.parametrize("name", list(SPECS))
@@ -22,6 +23,7 @@ def test_every_experiment_has_a_current_log(name):
     assert {(r["model"], r["seed"]) for r in finals} == {(m, s) for m in spec.models for s in spec.seeds}
     assert len([r for r in log.runs if r["phase"] == "grid"]) == len(grid_keys(spec))
     assert log.data["numerics"]["environment"] == numerics.PROFILE and log.data["numerics"]["threads"] == 1
+    assert log.data["numerics"]["cpu"] == numerics.REFERENCE_CPU, "recorded on another CPU than numerics names"
     for model, values in log.accuracy("test").items():
         assert len(values) == len(spec.seeds) and all(0 <= v <= 1 for v in values), model
     for a, b in spec.family:  # the declared comparisons name the spec's models, each once
@@ -42,7 +44,7 @@ def test_the_log_hash_covers_training_code_but_not_its_comments(tmp_path):
     package = tmp_path / "cbam_lessons"
     shutil.copytree(runlog.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__", "runlogs"))
     before = runlog.code_hash(package)
-    models = package / "models.py"
+    models = package / "nets" / "models.py"
     source = models.read_text(encoding="utf-8")
     models.write_text(source.replace('"""Number of learnable parameters."""', '"""How many numbers are learned."""')
                       + "\n# a comment\n", encoding="utf-8")
@@ -51,7 +53,7 @@ def test_the_log_hash_covers_training_code_but_not_its_comments(tmp_path):
                       encoding="utf-8")
     assert runlog.code_hash(package) != before, "a change to the networks went unnoticed"
     models.write_text(source, encoding="utf-8")
-    train = package / "train.py"
+    train = package / "experiment" / "train.py"
     train.write_text(train.read_text(encoding="utf-8").replace("weight_decay: float = 5e-4", "weight_decay: float = 1e-4"),
                      encoding="utf-8")
     assert runlog.code_hash(package) != before, "a change to the training loop went unnoticed"
@@ -95,6 +97,11 @@ def test_the_runner_resumes_and_trains_only_what_is_asked(tmp_path, monkeypatch)
     assert [r["phase"] for r in done["runs"]] == ["grid"] * 4 + ["final"] * 4  # ordered as the spec lists them
     again = runlog.run("tiny", folder=tmp_path, progress=False)  # nothing left to train: the log is unchanged
     assert json.loads(again.read_text(encoding="utf-8"))["runs"] == done["runs"]
+    elsewhere = {**numerics.fingerprint(), "cpu": "GenuineIntel another CPU"}
+    monkeypatch.setattr(numerics, "fingerprint", lambda: elsewhere)
+    runlog.run("tiny", only=["cbam"], folder=tmp_path, progress=False)  # another machine: its runs start afresh
+    restarted = json.loads(path.read_text(encoding="utf-8"))
+    assert restarted["numerics"] == elsewhere and {(r["phase"], r["model"]) for r in restarted["runs"]} == {("grid", "cbam")}
 
 
 def test_each_model_gets_its_own_best_setting_and_ties_go_to_the_cheaper_one():
@@ -151,14 +158,17 @@ def test_the_log_files_and_the_hashed_files_exist():
     assert specs.PLACEMENT_MODELS.keys() == {"none", "branch", "after-add", "shortcut", "first-stage", "last-stage"}
 
 
-def test_off_the_reference_profile_a_rerun_must_stay_within_the_tolerance(tmp_path, monkeypatch):
+def test_off_the_reference_profile_a_rerun_must_stay_within_the_tolerance(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(SPECS, "tiny", TINY)
     log = runlog.rerun("tiny", jobs=1)  # the whole experiment, here, into a temporary log
     assert isinstance(log, runlog.Log) and len(log.runs) == 8
     monkeypatch.setattr(numerics, "is_reference", lambda: False)
     final = log.final("cbam", 1)
     final["history"][0]["loss"] += runlog.PORTABLE_LOSS_TOLERANCE / 10  # a rounding-sized difference: reported
-    assert list(log.retrain([("cbam", 1)])) == [("cbam", 1)]
+    assert list(log.retrain([("cbam", 1)], lang="zh")) == [("cbam", 1)]
+    assert "重新训练 CBAM（随机种子 1）：第 1 轮的损失与日志相差" in capsys.readouterr().out
+    assert log.describe(lang="zh").startswith("tiny：4 次最终训练（2 个模型 × 2 个随机种子），另有 4 次网格搜索训练")
+    assert numerics.cpu() in log.describe() and log.describe().endswith("(the package's)")
     final["history"][0]["loss"] += runlog.PORTABLE_LOSS_TOLERANCE * 2  # a real difference: refused
     with pytest.raises(runlog.RunMismatch, match="more than the portable tolerance"):
         log.retrain([("cbam", 1)])

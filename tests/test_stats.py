@@ -5,7 +5,7 @@ import statistics
 
 import pytest
 
-from cbam_lessons.stats import T_95, PairedGap, mean_spread, paired_gap
+from cbam_lessons.experiment.stats import T_95, PairedGap, mean_spread, paired_gap
 
 
 def test_mean_spread_uses_the_sample_standard_deviation():
@@ -38,7 +38,7 @@ def test_paired_gap_rejects_unpaired_or_unsupported_lengths(a, b):
 
 
 def test_failed_seeds_finds_the_runs_far_below_the_median():
-    from cbam_lessons.stats import failed_seeds
+    from cbam_lessons.experiment.stats import failed_seeds
 
     assert failed_seeds([0.83, 0.88, 0.68, 0.83, 0.83]) == [2]
     assert failed_seeds([0.80, 0.78, 0.75]) == []
@@ -48,7 +48,7 @@ def test_failed_seeds_finds_the_runs_far_below_the_median():
 
 
 def test_t_quantiles_match_printed_tables():
-    from cbam_lessons.stats import t_cdf, t_quantile
+    from cbam_lessons.experiment.stats import t_cdf, t_quantile
 
     # two-sided 95 % and 99 % values, and one Bonferroni value, as statistical tables print them
     assert T_95[1] == 12.706 and T_95[4] == 2.776 and T_95[19] == 2.093 and T_95[29] == 2.045
@@ -60,7 +60,7 @@ def test_t_quantiles_match_printed_tables():
 
 
 def test_a_family_wise_interval_is_wider_and_can_lose_a_gap_the_single_one_finds():
-    from cbam_lessons.stats import family_gaps
+    from cbam_lessons.experiment.stats import family_gaps
 
     a, b = [81.0, 84.0, 79.0, 86.0, 82.0], [76.0, 80.0, 77.0, 79.0, 78.0]
     single, corrected = family_gaps({"a - b": (a, b), **{f"other {i}": (b, b[::-1]) for i in range(9)}})["a - b"]
@@ -73,7 +73,7 @@ def test_a_family_wise_interval_is_wider_and_can_lose_a_gap_the_single_one_finds
 
 
 def test_seeds_needed_is_the_smallest_design_whose_interval_excludes_the_effect():
-    from cbam_lessons.stats import seeds_needed, t_quantile
+    from cbam_lessons.experiment.stats import seeds_needed, t_quantile
 
     n = seeds_needed(spread=8.0, effect=6.0, comparisons=10)
     half = lambda k: t_quantile(1 - 0.05 / 20, k - 1) * 8.0 / math.sqrt(k)  # noqa: E731

@@ -7,7 +7,7 @@ from torch import nn
 from cbam_lessons import CBAMModel, default_device
 from cbam_lessons.data import ShapesDataset
 from cbam_lessons.device import ENV_VAR
-from cbam_lessons.train import evaluate, fit, make_loader, progress_enabled, seed_everything
+from cbam_lessons.experiment.train import evaluate, fit, make_loader, progress_enabled, seed_everything
 
 
 def _train_once(seed, data):
@@ -113,7 +113,7 @@ def test_fit_scores_a_validation_loader_under_its_own_name():
 
 def test_train_run_scores_every_split_and_the_named_ones_after_each_epoch():
     from cbam_lessons import PlainModel
-    from cbam_lessons.train import train_run
+    from cbam_lessons.experiment.train import train_run
 
     seed_everything(0)
     network = PlainModel(6, widths=(4, 8, 8))

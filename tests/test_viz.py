@@ -97,7 +97,7 @@ def test_plot_channel_weights_draws_one_bar_per_channel(restore_rc):
 
 
 def test_plot_seed_results_shows_every_run_and_each_paired_interval(restore_rc):
-    from cbam_lessons.stats import paired_gap
+    from cbam_lessons.experiment.stats import paired_gap
     from cbam_lessons.viz import plot_seed_results
 
     setup_cjk_font()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from ..stats import T_95, paired_gap
+from ..experiment.stats import T_95, paired_gap
 from ._common import require_function
 from ._sandbox import Outcome, attempt
 from ._verdict import Verdict, WHAT, current_language, verdict

@@ -13,8 +13,8 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models.resnet import Bottleneck
 
-from ..resnet import add_cbam
-from ..residual import ResidualCBAMBlock
+from ..nets.resnet import add_cbam
+from ..nets.residual import ResidualCBAMBlock
 from ._common import check_training, match, require_module_class, run_forward
 from ._sandbox import Outcome, attempt
 from ._verdict import Verdict, WHAT, current_language, verdict

@@ -9,7 +9,7 @@ shrinks a 32x32 image to 8x8 before the first block and to 1x1 by the last stage
 
 With the defaults (widths 64-512, two blocks per stage) this is the usual "CIFAR ResNet-18". The
 book trains narrow versions on a CPU. Stages are ``layer1``..``layerK`` and blocks keep
-torchvision's names, so :func:`cbam_lessons.resnet.add_cbam` converts it like any torchvision ResNet.
+torchvision's names, so :func:`cbam_lessons.nets.resnet.add_cbam` converts it like any torchvision ResNet.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock, conv1x1
 
-from . import _validate
+from .. import _validate
 
 
 class CifarResNet(nn.Module):

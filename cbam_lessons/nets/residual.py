@@ -11,8 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import _validate
-from .cbam_block import CBAMBlock
+from .. import _validate
+from ..cbam_block import CBAMBlock
 
 
 class ResidualCBAMBlock(nn.Module):

@@ -17,8 +17,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from . import _validate
-from .device import default_device
+from .. import _validate
+from ..device import default_device
 
 
 def seed_everything(seed: int) -> None:

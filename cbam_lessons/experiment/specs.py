@@ -3,7 +3,7 @@
 Each :class:`Spec` names the networks it trains (builders keyed by the label map's names), the data
 (a training set with a validation split, and a test set of the chapter's own, scored once at the end),
 the seeds, the training protocol or a grid to choose it on the validation split, and the *family* of
-comparisons the chapter will report. The runner (:mod:`cbam_lessons.runlog`,
+comparisons the chapter will report. The runner (:mod:`cbam_lessons.experiment.runlog`,
 ``python -m cbam_lessons.experiment run NAME``) trains every run of a spec into a committed log, and
 the chapter computes its tables and figures from that log.
 
@@ -21,9 +21,9 @@ from functools import lru_cache, partial
 import torch
 from torch import nn
 
-from .cifar_resnet import CifarResNet
-from .models import CBAMModel, PlainModel, SEModel, matched_plain_model
-from .resnet import add_cbam
+from ..nets.cifar_resnet import CifarResNet
+from ..nets.models import CBAMModel, PlainModel, SEModel, matched_plain_model
+from ..nets.resnet import add_cbam
 from .train import seed_everything, train_run
 
 #: The small classifier of chapters 4 and 7, and the CIFAR-style ResNet of chapter 5.
@@ -147,7 +147,7 @@ class Spec:
 
     def datasets(self):
         """(training subset, validation subset, test set), the same on every call."""
-        from .data import ShapesDataset, train_val_split
+        from ..data import ShapesDataset, train_val_split
 
         train, val = train_val_split(ShapesDataset(self.train_size, seed=0), self.val_size, seed=0)
         return train, val, ShapesDataset(self.test_size, seed=self.test_seed)
@@ -194,7 +194,7 @@ SPECS: dict[str, Spec] = {
 }
 
 
-# --- the runs of a spec, and training one (the runner, cbam_lessons.runlog, calls these) ------------------
+# --- the runs of a spec, and training one (the runner, cbam_lessons.experiment.runlog, calls these) ------------------
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Recorded runs: the runner that trains an experiment spec into a log, and the log the chapters read.
 
-A log (``cbam_lessons/runlogs/NAME.json``, committed) holds the spec, every run's per-epoch metrics, its
+A log (``cbam_lessons/experiment/runlogs/NAME.json``, committed) holds the spec, every run's per-epoch metrics, its
 final accuracies and seconds, the numerics fingerprint it ran under (:mod:`cbam_lessons.numerics`) and a
 hash of the package code that affects training (:func:`code_hash`). ``python -m cbam_lessons.experiment
 run NAME`` (or ``make experiments``) writes it, resumably: a run already in the log is not trained again.
@@ -22,16 +22,18 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from . import numerics
+from .. import numerics
+from ..labels import label
 from .specs import SPECS, RunKey, choose_settings, final_keys, grid_keys, key_of, train_key
 from .train import progress_enabled, seed_everything
 
-PACKAGE = Path(__file__).resolve().parent
-LOGS = PACKAGE / "runlogs"
+PACKAGE = Path(__file__).resolve().parents[1]
+LOGS = Path(__file__).resolve().parent / "runlogs"
 #: The package files whose code decides what a training run computes: the networks, the data, the loop, the specs.
 TRAINING_FILES = (
-    "channel_attention.py", "spatial_attention.py", "cbam_block.py", "pooling_head.py", "models.py", "residual.py",
-    "resnet.py", "cifar_resnet.py", "train.py", "specs.py", "data/shapes.py", "data/split.py",
+    "channel_attention.py", "spatial_attention.py", "cbam_block.py", "nets/pooling_head.py", "nets/models.py",
+    "nets/residual.py", "nets/resnet.py", "nets/cifar_resnet.py", "experiment/train.py", "experiment/specs.py",
+    "data/shapes.py", "data/split.py",
 )
 
 
@@ -111,7 +113,8 @@ def run(name: str, *, only: list[str] | None = None, jobs: int = 1, progress: bo
     """Train every run of spec ``name`` that its log lacks (the grid first, then the final runs) into the log.
 
     ``only`` restricts the runs to some models or "model:seed" pairs; ``jobs`` trains that many runs at once
-    (one thread each). Returns the log's path. A log made by other code or under another spec starts afresh.
+    (one thread each). Returns the log's path. A log made by other code, under another spec or under another
+    numerics fingerprint (another machine) starts afresh.
     """
     if name not in SPECS:
         raise ValueError(f"no experiment named {name!r}; choose from {', '.join(SPECS)}")
@@ -120,9 +123,9 @@ def run(name: str, *, only: list[str] | None = None, jobs: int = 1, progress: bo
     log = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     fresh = {"name": name, "spec": spec.describe(), "code_hash": code_hash(), "numerics": numerics.fingerprint(),
              "runs": []}
-    if log is None or log["code_hash"] != fresh["code_hash"] or log["spec"] != fresh["spec"]:
+    # A log resumes only where it started: its runs must come from one code, one spec and one machine's numerics.
+    if log is None or any(log[key] != fresh[key] for key in ("code_hash", "spec", "numerics")):
         log = fresh
-    log["numerics"] = fresh["numerics"]
     done = {key_of(r) for r in log["runs"]}
     # One job trains in this process; more train in fresh processes (spawned: no state shared with this one).
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) if jobs > 1 else None
@@ -202,24 +205,24 @@ class Log:
     def seconds(self) -> float:
         return sum(r["seconds"] for r in self.runs)
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
         """Where the numbers come from: the runs, the seeds, the machine and whether the code still matches."""
         found = self.data["numerics"]
         grid = sum(r["phase"] == "grid" for r in self.runs)
-        return (f"{self.name}: {len(self.runs) - grid} final runs ({len(self.spec.models)} models x {len(self.seeds)} seeds)"
-                + (f" and {grid} grid runs" if grid else "")
-                + f", {self.seconds() / 60:.0f} min of training under torch {found['torch']}, {found['capability']},"
-                f" {found['threads']} thread(s); code {self.data['code_hash']}"
-                + (" (the package's)" if self.data["code_hash"] == code_hash() else " (STALE: not the package's code)"))
+        return label("log", lang, name=self.name, finals=len(self.runs) - grid, models=len(self.spec.models),
+                     seeds=len(self.seeds), grid=label("log-grid", lang, runs=grid) if grid else "",
+                     minutes=f"{self.seconds() / 60:.0f}", torch=found["torch"], cpu=found["cpu"],
+                     capability=found["capability"], threads=found["threads"], code=self.data["code_hash"]) \
+            + label("log-current" if self.data["code_hash"] == code_hash() else "log-stale", lang)
 
-    def retrain(self, picks: list[tuple[str, int]], device=None) -> dict[tuple[str, int], torch.nn.Module]:
+    def retrain(self, picks: list[tuple[str, int]], device=None, lang: str = "en") -> dict[tuple[str, int], torch.nn.Module]:
         """Train the final runs ``picks`` [(model, seed), ...] again; compare each with the log.
 
         Under the reference profile on the CPU every epoch's loss and accuracies must equal the log's;
         elsewhere the first epoch's loss must be within :data:`PORTABLE_LOSS_TOLERANCE` of it, and the other
-        differences are printed. RunMismatch otherwise. Returns the trained networks.
+        differences are printed (in ``lang``). RunMismatch otherwise. Returns the trained networks.
         """
-        from .device import default_device
+        from ..device import default_device
 
         device = torch.device(device) if device is not None else default_device()
         strict = numerics.is_reference() and device.type == "cpu"
@@ -232,7 +235,7 @@ class Log:
             diff = max(diff, abs(record["accuracy"]["test"] - logged["accuracy"]["test"]))
             first = abs(record["history"][0]["loss"] - logged["history"][0]["loss"])
             if diff == 0:
-                print(f"re-trained {model}, seed {seed}: identical to the log")
+                print(label("retrained-same", lang, model=label(model, lang), seed=seed))
                 continue
             problem = (f"{self.name}: re-training {model} with seed {seed} differs from the log by up to {diff:.2e}"
                        f" (first epoch's loss: {first:.2e})")
@@ -243,8 +246,7 @@ class Log:
                 raise RunMismatch(f"{problem}, more than the portable tolerance {PORTABLE_LOSS_TOLERANCE} for the first "
                                   f"epoch's loss: this is not a rounding difference.")
             why = "; ".join(numerics.mismatches()) if device.type == "cpu" else f"on {device.type}"
-            print(f"re-trained {model}, seed {seed}: first epoch's loss within {first:.1e} of the log, later values "
-                  f"within {diff:.3f} (not the reference profile: {why})")
+            print(label("retrained-close", lang, model=label(model, lang), seed=seed, first=first, later=diff, why=why))
         return networks
 
 

@@ -11,7 +11,7 @@ For the placement comparison (chapter 10) two other positions are available:
 
 (Bottleneck blocks: B ends with BN3(conv3(...)).) :func:`add_cbam` converts the blocks of any
 torchvision ResNet (resnet18 ... resnet152, wide and ResNeXt variants) or
-:class:`~cbam_lessons.cifar_resnet.CifarResNet` in place, in every stage or only in some. The
+:class:`~cbam_lessons.nets.cifar_resnet.CifarResNet` in place, in every stage or only in some. The
 original state_dict keys are unchanged and each converted block gains ``cbam.*`` keys, so
 pretrained weights load with ``strict=False`` and only the attention weights start fresh.
 ``attention="se"`` inserts a squeeze-and-excitation gate instead (CBAM's channel gate with average
@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck
 
-from .cbam_block import CBAMBlock
+from ..cbam_block import CBAMBlock
 
 #: Where :func:`add_cbam` can put the attention module in a residual block.
 PLACEMENTS = ("branch", "after-add", "shortcut")
@@ -96,7 +96,7 @@ def add_cbam(
 
     Args:
         model: a torchvision ResNet or any model made of torchvision's BasicBlock / Bottleneck
-            (e.g. :class:`~cbam_lessons.cifar_resnet.CifarResNet`).
+            (e.g. :class:`~cbam_lessons.nets.cifar_resnet.CifarResNet`).
         ratio, kernel_size: passed to each :class:`CBAMBlock`.
         placement: ``"branch"`` (the paper's), ``"after-add"`` or ``"shortcut"``, see the module docstring.
         stages: stage numbers (``layer1`` is 1) whose blocks get attention; ``None``: every block.

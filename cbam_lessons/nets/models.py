@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import _validate
-from .cbam_block import CBAMBlock
+from .. import _validate
+from ..cbam_block import CBAMBlock
 from .pooling_head import GlobalPool
 
 
@@ -37,7 +37,7 @@ class CBAMModel(nn.Module):
         ratio, kernel_size, arrangement, channel_pools, spatial_compress: passed to every
             :class:`CBAMBlock` (the last three select the variants of the paper's ablations).
         head: the global pooling before ``fc``: ``"avg"`` (the seed's), ``"max"`` or ``"avg+max"``
-            (see :class:`~cbam_lessons.pooling_head.GlobalPool`).
+            (see :class:`~cbam_lessons.nets.pooling_head.GlobalPool`).
 
     With the defaults the state_dict keys are exactly the seed's
     (``conv1``, ``bn1``, ``cbam1.ca.fc1``, ..., ``fc``).
