@@ -45,8 +45,6 @@ _NOTES = {
                      "它的构造函数不接受参数（卷积核固定为 7），与官方的 SpatialGate 相同"),
     "batch_norm": ("it normalises the spatial logits with BatchNorm, as the official code; checked as identity",
                    "它像官方代码那样用 BatchNorm 归一化空间门控的输出；检查时把它设为恒等变换"),
-    "mlp_bias": ("its MLP layers have biases (nn.Linear, as the official code); checked with zero biases",
-                 "它的多层感知机带偏置（与官方代码的 nn.Linear 相同）；检查时把偏置设为零"),
     "timm_rounding": ("it rounds the hidden width C/r to the nearest integer, as timm does ({rounded} for C = {c}, "
                       "r = {r}; the paper's floor gives {floor}), so weights do not transfer when r does not divide C",
                       "它像 timm 那样把隐藏宽度 C/r 四舍五入（C = {c}、r = {r} 时为 {rounded}，论文的向下取整为 {floor}），"
@@ -128,8 +126,6 @@ def _adapt(cls: type, kind: str, notes: list[str]) -> type:
             super().__init__(*(args if takes_arguments else ()))
             if kind == "spatial" and _identity_batch_norms(self) and "batch_norm" not in notes:
                 notes.append("batch_norm")
-            if kind == "channel" and any(p.dim() == 1 for p in self.parameters()) and "mlp_bias" not in notes:
-                notes.append("mlp_bias")
 
         def forward(self, x):
             out = super().forward(x)
@@ -166,6 +162,8 @@ def verify(cls: type, kind: str, lang: str = "en") -> tuple[bool, str]:
     if kind == "spatial" and not _takes_arguments(cls):
         settings = [(c, r, 7, n, h, w) for c, r, _, n, h, w in settings]  # the kernel is fixed at 7
     fields = _timm_rounding(cls, notes) if kind in ("channel", "block") else None
+    if fields:  # a known variant, noted: check it where rounding and flooring agree (r divides C)
+        settings = [(c // r * r, r, k, n, h, w) for c, r, k, n, h, w in settings]
     original = attention.SETTINGS
     attention.SETTINGS = settings
     try:

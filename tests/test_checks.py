@@ -135,7 +135,21 @@ class ChannelReturnsRefined(cl.ChannelAttention):
         return x * super().forward(x)
 
 
+class KeepdimIntoLinear(nn.Module):
+    """Follows the keepdim hint literally: the pooled (N, C, 1, 1) goes straight into nn.Linear."""
+
+    def __init__(self, in_planes, ratio=16):
+        super().__init__()
+        self.fc1 = nn.Linear(in_planes, in_planes // ratio, bias=False)
+        self.fc2 = nn.Linear(in_planes // ratio, in_planes, bias=False)
+
+    def forward(self, x):
+        mlp = lambda z: self.fc2(F.relu(self.fc1(z)))  # noqa: E731
+        return torch.sigmoid(mlp(x.mean((2, 3), keepdim=True)) + mlp(x.amax((2, 3), keepdim=True)))
+
+
 CHANNEL_MISTAKES = [
+    (KeepdimIntoLinear, "keepdim_into_linear"),
     (OnlyAvg, "only_avg"), (OnlyMax, "only_max"), (NoSigmoid, "no_sigmoid"), (Softmax, "softmax"),
     (NoRelu, "no_relu"), (SigmoidEach, "sigmoid_each"), (WrongPoolDims, "wrong_pool_dims_channel"),
     (NoKeepdimConv, "no_keepdim"), (NoKeepdimLinear, "no_keepdim"), (RatioIgnored, "ratio_ignored"),
@@ -212,9 +226,16 @@ class SpatialReturnsRefined(cl.SpatialAttention):
         return x * super().forward(x)
 
 
+class NoPadding(cl.SpatialAttention):
+    def __init__(self, kernel_size=7):
+        super().__init__(kernel_size)
+        self.conv1.padding = (0, 0)  # a 7x7 kernel on the checker's 5x7 map: PyTorch refuses
+
+
 SPATIAL_MISTAKES = [
+    (NoPadding, "no_padding"),
     (FixedPadding, "padding_wrong"), (MeanOnly, "spatial_only_avg"), (MaxOnly, "spatial_only_max"),
-    (KernelIgnored, "kernel_ignored"), (SpatialNoSigmoid, "no_sigmoid"), (SpatialSoftmax, "softmax"),
+    (KernelIgnored, "kernel_ignored"), (SpatialNoSigmoid, "spatial_no_sigmoid"), (SpatialSoftmax, "softmax"),
     (SpatialWrongDims, "wrong_pool_dims_spatial"), (SpatialNoKeepdim, "no_keepdim"),
     (SpatialReturnsRefined, "returns_refined"),
 ]
@@ -248,7 +269,22 @@ class ChannelOnlyApplied(cl.CBAMBlock):
         return x * self.ca(x)
 
 
+class AddedEachGate(cl.CBAMBlock):
+    """The seed article's words taken literally: each gate's result added to its input."""
+
+    def forward(self, x):
+        x = x + self.ca(x)
+        return x + self.sa(x)
+
+
+class AddedSpatialGate(cl.CBAMBlock):
+    def forward(self, x):
+        x = x * self.ca(x)
+        return x + self.sa(x)
+
+
 BLOCK_MISTAKES = [
+    (AddedEachGate, "added_to_input"), (AddedSpatialGate, "added_to_input"),
     (SpatialFirst, "spatial_first"), (Parallel, "parallel"), (AddedToInput, "added_to_input"),
     (ReturnsMap, "returns_map"), (ChannelOnlyApplied, "missing_gate"),
 ]
@@ -281,6 +317,16 @@ class ReluBeforeCbam(cl.ResidualCBAMBlock):
         return F.relu(x + self.cbam(F.relu(self.branch(x))))
 
 
+class CbamBeforeBn2(cl.ResidualCBAMBlock):
+    def forward(self, x):
+        return F.relu(x + self.bn2(self.cbam(self.conv2(F.relu(self.bn1(self.conv1(x)))))))
+
+
+class ReluBeforeAddition(cl.ResidualCBAMBlock):
+    def forward(self, x):
+        return x + F.relu(self.cbam(self.branch(x)))
+
+
 class Renamed(nn.Module):
     def __init__(self, channels, ratio=16, kernel_size=7):
         super().__init__()
@@ -293,6 +339,7 @@ class Renamed(nn.Module):
 RESIDUAL_MISTAKES = [
     (AfterAddition, "cbam_after_addition"), (OnShortcut, "cbam_on_shortcut"), (NoShortcut, "no_shortcut"),
     (NoFinalRelu, "no_final_relu"), (ReluBeforeCbam, "relu_before_cbam"), (Renamed, "template_names"),
+    (CbamBeforeBn2, "cbam_before_bn2"), (ReluBeforeAddition, "relu_before_addition"),
 ]
 
 # --- counting ----------------------------------------------------------------------------------
@@ -439,6 +486,89 @@ def test_correct_implementations_pass(diagnose, student):
 def test_official_max_mean_order_passes_with_a_note():
     result = diagnose_spatial_attention(MaxMeanOrder)
     assert result.passed and result.code == "passed_swapped_order"
+
+
+# --- the student's own names, layers declared in any order, weights that cannot learn --------
+
+
+class ReversedChannelAttention(nn.Module):
+    """Correct: a weight registered as a bare Parameter before a submodule, the second layer first."""
+
+    def __init__(self, in_planes, ratio=16):
+        super().__init__()
+        self.up = nn.Parameter(torch.randn(in_planes, in_planes // ratio))
+        self.down = nn.Linear(in_planes, in_planes // ratio, bias=False)
+
+    def forward(self, x):
+        mlp = lambda z: F.relu(self.down(z)) @ self.up.T  # noqa: E731
+        return torch.sigmoid(mlp(x.mean((2, 3))) + mlp(x.amax((2, 3))))[:, :, None, None]
+
+
+class SpatialFirstDeclared(nn.Module):
+    """Correct: the block's spatial gate declared before its channel gate."""
+
+    def __init__(self, in_channels, ratio=16, kernel_size=7):
+        super().__init__()
+        self.sa = cl.SpatialAttention(kernel_size)
+        self.ca = cl.ChannelAttention(in_channels, ratio)
+
+    def forward(self, x):
+        x = x * self.ca(x)
+        return x * self.sa(x)
+
+
+class FrozenChannel(cl.ChannelAttention):
+    def __init__(self, in_planes, ratio=16):
+        super().__init__(in_planes, ratio)
+        self.requires_grad_(False)  # right values, but no optimizer would ever change them
+
+
+class RoundedChannel(nn.Module):
+    def __init__(self, in_planes, ratio=16):
+        super().__init__()
+        hidden = round(in_planes / ratio)  # 44 / 16 -> 3, not 44 // 16 = 2
+        self.fc1, self.fc2 = nn.Linear(in_planes, hidden, bias=False), nn.Linear(hidden, in_planes, bias=False)
+
+    def forward(self, x):
+        mlp = lambda z: self.fc2(F.relu(self.fc1(z)))  # noqa: E731
+        return torch.sigmoid(mlp(x.mean((2, 3))) + mlp(x.amax((2, 3))))[:, :, None, None]
+
+
+@pytest.mark.parametrize("diagnose, student", [(diagnose_channel_attention, ReversedChannelAttention),
+                                               (diagnose_cbam_block, SpatialFirstDeclared)])
+def test_layers_declared_in_any_order_pass(diagnose, student):
+    result = diagnose(student)
+    assert result.passed, result.message
+
+
+@pytest.mark.parametrize("diagnose, student, bias", [
+    (diagnose_channel_attention, LinearChannelAttention, "squeeze.bias"), (diagnose_spatial_attention, ConvWithBias, "gate.bias")])
+def test_a_bias_the_exercise_leaves_out_passes_with_a_note(diagnose, student, bias):
+    for lang in ("en", "zh"):
+        result = diagnose(student, lang)
+        assert result.passed and result.code == "passed_with_bias" and bias in result.message and "bias=False" in result.message
+
+
+def test_frozen_weights_and_a_rounded_width_are_named():
+    frozen = diagnose_channel_attention(FrozenChannel, "en")
+    assert frozen.code == "parameters_frozen" and "fc1.weight" in frozen.message and "requires_grad" in frozen.message
+    rounded = diagnose_channel_attention(RoundedChannel, "zh")
+    assert rounded.code == "ratio_rounded" and "in_planes=44" in rounded.message and "//" in rounded.message
+
+
+@pytest.mark.parametrize("diagnose, reference", [
+    (diagnose_channel_attention, cl.ChannelAttention), (diagnose_spatial_attention, cl.SpatialAttention),
+    (diagnose_cbam_block, cl.CBAMBlock), (diagnose_residual_cbam, cl.ResidualCBAMBlock)])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_verdict_names_the_student_s_own_class(diagnose, reference, lang):
+    correct = type("MyOwnGate", (reference,), {})
+    blank = type("MyBlankGate", (Blank,), {})
+    broken = type("MyBrokenGate", (BlankInit,), {"__init__": lambda self, *args: 1 / 0})
+    assert diagnose(correct, lang).passed and "MyOwnGate" in diagnose(correct, lang).message
+    assert "MyBlankGate" in diagnose(blank, lang).message
+    raised = diagnose(broken, lang)
+    assert raised.code == "raised" and "`MyBrokenGate(" in raised.message, raised.message
+    assert reference.__name__ not in diagnose(blank, lang).message
 
 
 # --- a student's code never crashes the checker -----------------------------------------------
@@ -872,6 +1002,11 @@ def _sorting_in_place(a, b):
     return _paired(a, b)
 
 
+def _asserted_lengths(a, b):
+    assert len(a) == len(b)
+    return _paired(a, b, check=False)
+
+
 def _numpy_paired(a, b):
     if len(a) != len(b):
         raise ValueError("lengths differ")
@@ -894,6 +1029,7 @@ INTERVAL_MISTAKES = [
     (lambda a, b: _paired(a, b)[::-1], "wrong_interval"),
     (lambda a, b: (lambda m, lo, hi: (m, hi, lo))(*_paired(a, b)), "low_above_high"),
     (lambda a, b: _paired(a, b, check=False), "lengths_not_checked"),
+    (_asserted_lengths, "lengths_asserted"),
     (lambda a, b: _paired(a, b)[:2], "not_a_triple"),
     (lambda a, b: statistics.mean(a) - statistics.mean(b), "not_a_triple"),
     (lambda a, b: a / b, "raised"),
@@ -1014,7 +1150,7 @@ def test_the_new_check_functions_print_the_verdict(capsys):
     check_paired_interval(paired_gap)
     check_gate_function(GateProduct, lang="zh")
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("❌ CBAM 被放在了残差相加之后")
+    assert lines[0].startswith("❌ 你把 CBAM 放在了残差相加之后")
     assert lines[1] == "✅ Passed: your paired_gap matches the reference."
     assert lines[2] == "✅ 通过：`GateProduct` 与参考实现一致。"
 

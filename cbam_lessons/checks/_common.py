@@ -48,10 +48,9 @@ def load_by_shape(module: nn.Module, references: list[torch.Tensor]) -> bool:
         return False
     remaining = list(references)
     with torch.no_grad():
-        for p in params:
-            ref = next(r for r in remaining if squeezed(r.shape) == squeezed(p.shape))
-            remaining.remove(ref)
-            p.copy_(ref.reshape(p.shape))
+        for p in params:  # in the student's order of declaration, whatever it is
+            index = next(i for i, r in enumerate(remaining) if squeezed(r.shape) == squeezed(p.shape))
+            p.copy_(remaining.pop(index).reshape(p.shape))  # by position: `==` on tensors compares values
         for p in module.parameters():
             if p.dim() == 1:
                 p.zero_()  # biases: the reference has none
@@ -123,6 +122,9 @@ def check_training(student: nn.Module, x: torch.Tensor, reference, lang: str, wh
         expected, = torch.autograd.grad(reference(probe).reshape(out.shape), probe, upstream)
         if leaf.grad is None or (expected.any() and not leaf.grad.any()):
             raise Outcome(verdict("input_gets_no_gradient", lang, hint=_hint_for(student, lang)))
+        frozen = [name for name, p in student.named_parameters() if not p.requires_grad]
+        if frozen:
+            raise Outcome(verdict("parameters_frozen", lang, names=", ".join(frozen)))
         missing = [name for name, p in student.named_parameters() if p.requires_grad and p.grad is None]
         if missing:
             raise Outcome(verdict("parameters_get_no_gradient", lang, names=", ".join(missing)))

@@ -76,11 +76,11 @@ _HINTS = {
         (("Tensors must have same number of dimensions",), " Hint: torch.cat got tensors of different ranks; use `keepdim=True` on both pools."),
     ],
     "zh": [
-        (("channels, but got", "to have 2 channels"), " 提示：卷积收到的通道数不对；请检查你在哪个维度上池化，以及是否用了 `keepdim=True`。"),
-        (("mat1 and mat2", "shapes cannot be multiplied"), " 提示：某一层收到的张量宽度不对；请检查各层的大小以及池化的维度。"),
-        (("Expected 3D (unbatched) or 4D",), " 提示：卷积收到了二维张量；池化时是否忘了 `keepdim=True`？"),
-        (("must match the size of tensor",), " 提示：两个张量无法广播；请用 `keepdim=True` 保留池化的维度。"),
-        (("Tensors must have same number of dimensions",), " 提示：torch.cat 收到的张量维数不同；两次池化都请用 `keepdim=True`。"),
+        (("channels, but got", "to have 2 channels"), "提示：卷积收到的通道数不对；请检查你在哪个维度上池化，以及是否用了 `keepdim=True`。"),
+        (("mat1 and mat2", "shapes cannot be multiplied"), "提示：某一层收到的张量宽度不对；请检查各层的大小以及池化的维度。"),
+        (("Expected 3D (unbatched) or 4D",), "提示：卷积收到了二维张量；池化时是否忘了 `keepdim=True`？"),
+        (("must match the size of tensor",), "提示：两个张量无法广播；请用 `keepdim=True` 保留池化的维度。"),
+        (("Tensors must have same number of dimensions",), "提示：torch.cat 收到的张量维数不同；两次池化都请用 `keepdim=True`。"),
     ],
 }
 

@@ -15,6 +15,14 @@ MESSAGES = {
         "✅ 通过，另有一点说明：你按 [max; mean] 的顺序拼接，这与官方代码一致；论文写的是 [mean; max]。"
         "两种都正确，但两者的权重要交换卷积核的两个输入通道后才能互用。",
     ),
+    "passed_with_bias": (
+        "✅ Passed, with a note: {what} has biases ({names}), which the paper's equations and the seed article leave "
+        "out (the official code's nn.Linear keeps them). The check set them to zero. Trained, they make other weights, "
+        "and a bias-free CBAM's checkpoint does not load into yours one to one: pass `bias=False` to match the paper.",
+        "✅ 通过，另有一点说明：{what} 带有偏置（{names}），而论文的公式和原文都没有偏置（官方代码的 nn.Linear 保留了偏置）。"
+        "检查时把它们设为零。训练之后它们会学到别的权重，不带偏置的 CBAM 的权重也不能一一加载到你的模块里："
+        "请传入 `bias=False`，与论文一致。",
+    ),
     "not_implemented": (
         "⏳ Not implemented yet: replace the `raise NotImplementedError` in {what} with your code, then run this cell again.",
         "⏳ 尚未实现：请把 {what} 里的 `raise NotImplementedError` 换成你自己的代码，然后重新运行本单元。",
@@ -72,17 +80,24 @@ MESSAGES = {
     "parameters_get_no_gradient": (
         "❌ These weights get no gradient in backward, so they would never learn: {names}. Is part of the "
         "computation detached, or is a layer defined but not used?",
-        "❌ 这些权重在反向传播中得不到梯度，永远学不到东西：{names}。是不是有一部分计算被切断了，或者某一层定义了却没有用上？",
+        "❌ 这些权重在反向传播中得不到梯度，永远学不到东西：{names}。是不是你切断了一部分计算，或者某一层定义了却没有用上？",
+    ),
+    "parameters_frozen": (
+        "❌ These weights are frozen (`requires_grad` is False), so an optimizer would never change them: {names}. "
+        "Remove the `requires_grad_(False)` (or `requires_grad = False`) from your constructor; freezing is a "
+        "choice for whoever trains the network, not for the layer.",
+        "❌ 你冻结了这些权重（`requires_grad` 为 False），优化器永远不会更新它们：{names}。请去掉你在构造函数里写的"
+        "`requires_grad_(False)`（或 `requires_grad = False`）；要不要冻结，应该由训练网络的人决定，而不是由这一层决定。",
     ),
     "wrong_gradient": (
         "❌ The output is right, but the gradient reaching x is not the gradient of the correct function: part "
         "of the computation is cut from the graph.{hint}",
-        "❌ 输出是对的，但传到 x 的梯度并不是正确函数的梯度：有一部分计算被从计算图中切断了。{hint}",
+        "❌ 输出是对的，但传到 x 的梯度并不是正确函数的梯度：有一部分计算从计算图中断开了。{hint}",
     ),
     "inplace_breaks_backward": (
         "❌ Backward fails: a tensor that autograd saved for the gradient was changed in place afterwards "
         "(`mul_`, `*=`, `sigmoid_`, `inplace=True`, …). Use the out-of-place version, e.g. `out = out * ms`.",
-        "❌ 反向传播失败：自动求导为计算梯度保存的某个张量，之后又被就地修改了（`mul_`、`*=`、`sigmoid_`、`inplace=True` 等）。"
+        "❌ 反向传播失败：自动求导为计算梯度保存了某个张量，你的代码随后又就地修改了它（`mul_`、`*=`、`sigmoid_`、`inplace=True` 等）。"
         "请改用非就地的写法，例如 `out = out * ms`。",
     ),
     "hint_no_grad_context": (" Look for `torch.no_grad()` in your forward.", "请检查 forward 中的 `torch.no_grad()`。"),
@@ -114,9 +129,20 @@ MESSAGES = {
         "❌ Only max pooling is used. Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F))): add the average-pooled branch.",
         "❌ 只用了最大池化。Mc(F) = σ(MLP(AvgPool(F)) + MLP(MaxPool(F)))：请加上平均池化分支。",
     ),
+    "keepdim_into_linear": (
+        "❌ nn.Linear acts on the last dimension, and after pooling with `keepdim=True` that is the 1 of (N, C, 1, 1), "
+        "not the C channels. Flatten before the MLP (`z.flatten(1)`, or pool without keepdim), then reshape its "
+        "output to (N, C, 1, 1).",
+        "❌ nn.Linear 作用在最后一个维度上；用 `keepdim=True` 池化之后，最后一维是 (N, C, 1, 1) 里的 1，而不是 C 个通道。"
+        "请在多层感知机之前先展平（`z.flatten(1)`，或者池化时不加 keepdim），再把它的输出变形为 (N, C, 1, 1)。",
+    ),
     "no_sigmoid": (
         "❌ The weights are not squashed into (0, 1): apply a sigmoid to the sum of the two branches.",
         "❌ 权重没有压缩到 (0, 1) 区间：请对两个分支相加的结果取 sigmoid。",
+    ),
+    "spatial_no_sigmoid": (
+        "❌ The map is not squashed into (0, 1): apply a sigmoid to the convolution's output.",
+        "❌ 注意力图没有压缩到 (0, 1) 区间：请对卷积的输出取 sigmoid。",
     ),
     "softmax": (
         "❌ You used softmax: the weights then compete and sum to 1. CBAM uses a sigmoid, one independent weight per {unit}.",
@@ -143,6 +169,13 @@ MESSAGES = {
         "❌ The hidden layer has {got} units; with in_planes={channels} and ratio={ratio} it should have in_planes // ratio = {expected}.",
         "❌ 隐藏层有 {got} 个单元；当 in_planes={channels}、ratio={ratio} 时，应为 in_planes // ratio = {expected}。",
     ),
+    "ratio_rounded": (
+        "❌ The hidden layer has {got} units; with in_planes={channels} and ratio={ratio} it should have "
+        "in_planes // ratio = {expected}. You rounded in_planes / ratio; the paper and the seed article divide "
+        "with `//`, which rounds down, so the weights of other implementations load into yours.",
+        "❌ 隐藏层有 {got} 个单元；当 in_planes={channels}、ratio={ratio} 时，应为 in_planes // ratio = {expected}。"
+        "你对 in_planes / ratio 做了四舍五入（或向上取整）；论文和原文都用 `//` 整除（向下取整），这样别人的权重才能加载到你的模块里。",
+    ),
     "separate_mlps": (
         "❌ You built two MLPs, one per pooled vector. CBAM shares one MLP (the same fc1 and fc2) between both branches.",
         "❌ 你为两个池化向量各建了一个多层感知机。CBAM 的两个分支共享同一个多层感知机（同一组 fc1 和 fc2）。",
@@ -152,6 +185,12 @@ MESSAGES = {
         "❌ 模块返回的是细化后的特征（注意力 × 输入）；它应当返回注意力图 {map} 本身。",
     ),
     # Spatial attention.
+    "no_padding": (
+        "❌ Your convolution has no padding, so a {k}x{k} kernel does not fit the small test map and PyTorch refuses. "
+        "Use padding = kernel_size // 2: the map then keeps H and W, one weight per position.",
+        "❌ 你的卷积没有填充，{k}×{k} 的卷积核放不进检查用的小特征图，PyTorch 因此报错。请取 padding = kernel_size // 2："
+        "这样注意力图保持 H 和 W 不变，每个位置一个权重。",
+    ),
     "padding_wrong": (
         "❌ The map has size {got} but the input is {expected}: use padding = kernel_size // 2 so the map keeps H and W.",
         "❌ 注意力图的大小是 {got}，而输入是 {expected}：请取 padding = kernel_size // 2，使注意力图保持 H 和 W 不变。",
@@ -175,7 +214,7 @@ MESSAGES = {
     # The CBAM block.
     "spatial_first": (
         "❌ Spatial attention is applied before channel attention. CBAM is F' = Mc(F) ⊗ F, then F'' = Ms(F') ⊗ F'.",
-        "❌ 空间注意力被放在了通道注意力之前。CBAM 是先 F' = Mc(F) ⊗ F，再 F'' = Ms(F') ⊗ F'。",
+        "❌ 你把空间注意力放在了通道注意力之前。CBAM 是先 F' = Mc(F) ⊗ F，再 F'' = Ms(F') ⊗ F'。",
     ),
     "parallel": (
         "❌ Both maps are computed from F (in parallel). In CBAM the spatial map is computed from F' = Mc(F) ⊗ F.",
@@ -183,7 +222,7 @@ MESSAGES = {
     ),
     "added_to_input": (
         "❌ The attention is added to the input. CBAM only multiplies: F'' = Ms(F') ⊗ F'. The addition belongs to a residual block around it.",
-        "❌ 注意力结果被加到了输入上。CBAM 只做乘法：F'' = Ms(F') ⊗ F'。加法属于包在它外面的残差块。",
+        "❌ 你把注意力的结果加到了输入上。CBAM 只做乘法：F'' = Ms(F') ⊗ F'。加法属于包在它外面的残差块。",
     ),
     "returns_map": (
         "❌ The block returns an attention map of shape {got}; it should return the refined features F'' with the input's shape {expected}.",
@@ -196,15 +235,15 @@ MESSAGES = {
     # The residual block.
     "cbam_after_addition": (
         "❌ CBAM is applied after the residual addition. Apply it to the branch, before adding the shortcut: relu(x + cbam(branch)).",
-        "❌ CBAM 被放在了残差相加之后。应当作用于残差分支、在加上捷径之前：relu(x + cbam(branch))。",
+        "❌ 你把 CBAM 放在了残差相加之后。它应当作用于残差分支、在加上捷径连接之前：relu(x + cbam(branch))。",
     ),
     "cbam_on_shortcut": (
         "❌ CBAM is applied to the shortcut. The shortcut must carry x unchanged; refine the branch instead: relu(x + cbam(branch)).",
-        "❌ CBAM 被施加在了捷径上。捷径必须原样传递 x；应当细化的是残差分支：relu(x + cbam(branch))。",
+        "❌ 你把 CBAM 放在了捷径连接上。捷径连接必须原样传递 x；应当细化的是残差分支：relu(x + cbam(branch))。",
     ),
     "no_shortcut": (
         "❌ The shortcut is missing: a residual block adds its input back, relu(x + cbam(branch)).",
-        "❌ 缺少捷径：残差块要把输入加回来，即 relu(x + cbam(branch))。",
+        "❌ 你的残差块缺少捷径连接：它要把输入加回来，即 relu(x + cbam(branch))。",
     ),
     "no_final_relu": (
         "❌ The final ReLU is missing: a residual block ends with relu(x + cbam(branch)).",
@@ -240,10 +279,21 @@ MESSAGES = {
         "❌ 当一个块把特征图缩小一半、又增加通道数时，x 的形状就与分支的输出对不上了：`self.downsample` 不为 None 时，"
         "捷径连接应当是 `self.downsample(x)`。",
     ),
+    "cbam_before_bn2": (
+        "❌ CBAM sits between conv2 and bn2. The paper refines the branch's output after its last BatchNorm: "
+        "relu(x + cbam(bn2(conv2(...)))).",
+        "❌ 你把 CBAM 放在了 conv2 和 bn2 之间。论文细化的是分支经过最后一个批量归一化之后的输出：relu(x + cbam(bn2(conv2(...))))。",
+    ),
+    "relu_before_addition": (
+        "❌ The branch goes through a ReLU before the addition. The block adds the refined branch as it is and applies "
+        "its one ReLU to the sum: relu(x + cbam(branch)).",
+        "❌ 你让残差分支在相加之前先经过了 ReLU。残差块把细化后的分支原样加到 x 上，唯一的 ReLU 作用在相加的结果上："
+        "relu(x + cbam(branch))。",
+    ),
     "cbam_before_bn": (
         "❌ CBAM sits between conv3 and bn3. The paper refines the branch's output after its last BatchNorm: "
         "cbam(bn3(conv3(...))).",
-        "❌ CBAM 被放在了 conv3 和 bn3 之间。论文细化的是分支经过最后一个批量归一化之后的输出：cbam(bn3(conv3(...)))。",
+        "❌ 你把 CBAM 放在了 conv3 和 bn3 之间。论文细化的是分支经过最后一个批量归一化之后的输出：cbam(bn3(conv3(...)))。",
     ),
     # Chapter 7: the paired t-interval over seeds.
     "not_a_triple": (
@@ -253,13 +303,13 @@ MESSAGES = {
     "modifies_results": (
         "❌ Your function changes the lists it was given (sorted or emptied them in place). The caller still needs "
         "them in seed order: work on copies.",
-        "❌ 你的函数就地修改了传入的列表（排了序或清空了）。调用者还要按种子的顺序使用它们：请在副本上计算。",
+        "❌ 你的函数就地修改了传入的列表（排了序或清空了）。调用者还要按随机种子的顺序使用它们：请在副本上计算。",
     ),
     "z_instead_of_t": (
         "❌ You used 1.96, the normal quantile. With a handful of seeds the spread itself is uncertain: use Student's "
         "t with n - 1 degrees of freedom, `T_95[n - 1]` (2.776 for five seeds).",
-        "❌ 你用的是正态分布的分位数 1.96。只有几个种子时，标准差本身也不确定：请用自由度为 n - 1 的 t 分布分位数 "
-        "`T_95[n - 1]`（五个种子时为 2.776）。",
+        "❌ 你用的是正态分布的分位数 1.96。只有几个随机种子时，标准差本身也不确定：请用自由度为 n - 1 的 t 分布分位数 "
+        "`T_95[n - 1]`（五个随机种子时为 2.776）。",
     ),
     "wrong_degrees_of_freedom": (
         "❌ You used n degrees of freedom. The standard deviation of n differences has n - 1: `T_95[n - 1]`.",
@@ -268,7 +318,7 @@ MESSAGES = {
     "one_sided_quantile": (
         "❌ Your quantile is the one-sided 95 % one (t at 0.95). A two-sided 95 % interval leaves 2.5 % on each side: "
         "t at 0.975, which `T_95` holds.",
-        "❌ 你用的是单侧 95 % 的分位数（t 在 0.95 处）。双侧 95 % 的区间每侧各留 2.5 %：应取 t 在 0.975 处的值，即 `T_95` 中的值。",
+        "❌ 你用的是单侧 95% 的分位数（t 在 0.95 处）。双侧 95% 的区间每侧各留 2.5%：应取 t 在 0.975 处的值，即 `T_95` 中的值。",
     ),
     "population_sd": (
         "❌ You divided by n in the standard deviation (`pstdev`, or NumPy's default `ddof=0`). The sample standard "
@@ -289,8 +339,8 @@ MESSAGES = {
         "❌ This is an unpaired interval: it combines the spreads of a and b as if the runs were independent. Runs "
         "with the same seed share their initial weights and batches: take the differences a_i - b_i first, then one "
         "interval for their mean.",
-        "❌ 这是一个不配对的区间：它把 a 和 b 各自的离散程度合在一起，仿佛这些运行彼此独立。同一种子的运行共享初始权重和"
-        "批次顺序：应当先求差值 a_i - b_i，再对它们的均值求一个区间。",
+        "❌ 这是一个不配对的区间：它把 a 和 b 各自的离散程度合在一起，仿佛这些运行彼此独立。同一随机种子的运行共享初始权重和"
+        "批量顺序：应当先求差值 a_i - b_i，再对它们的均值求一个区间。",
     ),
     "sign_flipped": (
         "❌ You computed b - a. The gap is a - b, so that a positive gap means a is better.",
@@ -299,7 +349,7 @@ MESSAGES = {
     "pairs_sorted_apart": (
         "❌ You sorted a and b separately, which breaks the pairs: after sorting, a_i and b_i no longer come from the "
         "same seed. Subtract in seed order.",
-        "❌ 你把 a 和 b 分别排了序，这就拆散了配对：排序之后，a_i 和 b_i 不再来自同一个种子。请按种子的顺序相减。",
+        "❌ 你把 a 和 b 分别排了序，这就拆散了配对：排序之后，a_i 和 b_i 不再来自同一个随机种子。请按随机种子的顺序相减。",
     ),
     "low_above_high": (
         "❌ Your low and high are swapped: return (mean, mean - half-width, mean + half-width).",
@@ -307,14 +357,22 @@ MESSAGES = {
     ),
     "wrong_interval": (
         "❌ Your interval is {got}; the paired 95 % interval is {expected}, mean ± t · s / √n of the differences a - b.",
-        "❌ 你的区间是 {got}；配对的 95 % 区间应为 {expected}，即差值 a - b 的均值 ± t · s / √n。",
+        "❌ 你的区间是 {got}；配对的 95% 区间应为 {expected}，即差值 a - b 的均值 ± t · s / √n。",
     ),
     "lengths_not_checked": (
         "❌ With 5 results in a and 4 in b your function did not raise ValueError. Pairs are per seed: lists of "
         "different lengths mean a missing run, which `zip` would drop without a word. Raise ValueError and give both "
         "lengths.",
-        "❌ a 有 5 个结果、b 只有 4 个时，你的函数没有抛出 ValueError。配对是按种子进行的：两个列表长度不同，说明缺了一次运行，"
+        "❌ a 有 5 个结果、b 只有 4 个时，你的函数没有抛出 ValueError。配对是按随机种子进行的：两个列表长度不同，说明缺了一次运行，"
         "而 `zip` 会悄无声息地把它丢掉。请抛出 ValueError，并给出两个长度。",
+    ),
+    "lengths_asserted": (
+        "❌ With 5 results in a and 4 in b your function raised AssertionError: you check the lengths with `assert`. "
+        "An assertion is for the programmer's own invariants, and `python -O` removes it; a caller's wrong input "
+        "gets a ValueError that gives both lengths, e.g. `raise ValueError(\"%d results in a, %d in b\" % (len(a), len(b)))`.",
+        "❌ a 有 5 个结果、b 只有 4 个时，你的函数抛出的是 AssertionError：你用 `assert` 检查了长度。assert 用来检查程序员"
+        "自己的不变式，`python -O` 会把它去掉；调用者传错了输入，应当抛出 ValueError 并给出两个长度，例如 "
+        "`raise ValueError(\"a 有 %d 个结果，b 有 %d 个\" % (len(a), len(b)))`。",
     ),
     # Chapter 9: a gate's multiplication as a torch.autograd.Function.
     "not_an_autograd_function": (
@@ -338,7 +396,7 @@ MESSAGES = {
     ),
     "input_gradient_ignores_gate": (
         "❌ dL/dx is the upstream gradient unchanged. The output is x · s, so dL/dx = g · s, s = sigmoid(logits).",
-        "❌ dL/dx 就是原样的上游梯度。输出是 x · s，所以 dL/dx = g · s，其中 s = sigmoid(logits)。",
+        "❌ 你的 dL/dx 直接沿用了上游梯度，没有乘上门控。输出是 x · s，所以 dL/dx = g · s，其中 s = sigmoid(logits)。",
     ),
     "input_gradient_uses_logits": (
         "❌ dL/dx is g · logits. x is multiplied by the gate s = sigmoid(logits), not by the logits: dL/dx = g · s.",
@@ -386,11 +444,11 @@ MESSAGES = {
     # Counting by hand.
     "hidden_not_floored": (
         "❌ For C={channels}, r={ratio} your hidden width is {got}; it is C // r = {expected} (integer division: a layer has whole units).",
-        "❌ 当 C={channels}、r={ratio} 时，你算出的隐藏层宽度是 {got}；应为 C // r = {expected}（整数除法：层的单元数必须是整数）。",
+        "❌ 当 C={channels}、r={ratio} 时，你算出的隐藏宽度是 {got}；应为 C // r = {expected}（整数除法：层的单元数必须是整数）。",
     ),
     "hidden_times_ratio": (
         "❌ The hidden width is C // r (a bottleneck narrows), not C × r.",
-        "❌ 隐藏层宽度是 C // r（瓶颈会变窄），而不是 C × r。",
+        "❌ 隐藏宽度是 C // r（瓶颈会变窄），而不是 C × r。",
     ),
     "forgot_spatial": (
         "❌ You counted only the channel gate. The spatial gate's k×k convolution from 2 maps to 1 adds 2·k·k = {expected} weights.",
@@ -411,7 +469,7 @@ MESSAGES = {
     "wrong_count": (
         "❌ For C={channels}, r={ratio}, k={kernel_size} you get (hidden {hidden}, parameters {got}); recount layer by layer: "
         "W0 and W1 of the MLP, then the spatial convolution.",
-        "❌ 当 C={channels}、r={ratio}、k={kernel_size} 时，你的结果是（隐藏层宽度 {hidden}，参数 {got}）；"
+        "❌ 当 C={channels}、r={ratio}、k={kernel_size} 时，你的结果是（隐藏宽度 {hidden}，参数量 {got}）；"
         "请逐层重新统计：先是多层感知机的 W0 和 W1，再是空间卷积。",
     ),
     # Chapter 8: an official-order spatial kernel in the paper's order.

@@ -8,6 +8,7 @@ each known mistake would produce from the same weights, so the verdict can name 
 
 from __future__ import annotations
 
+import math
 import re
 
 import torch
@@ -18,7 +19,8 @@ from ._sandbox import Outcome, attempt
 from ._verdict import Verdict, WHAT, current_language, verdict
 
 # (channels, ratio, kernel_size, batch, height, width): two settings, so that hard-coded sizes fail.
-SETTINGS = [(32, 8, 7, 3, 5, 7), (48, 16, 3, 3, 9, 4)]
+# The second's width does not divide by its ratio (44 / 16 = 2.75), so rounding instead of `//` fails too.
+SETTINGS = [(32, 8, 7, 3, 5, 7), (44, 16, 3, 3, 9, 4)]
 
 
 def _reference_weights(channels: int, ratio: int, kernel_size: int, seed: int = 0):
@@ -57,13 +59,19 @@ def _input_shape_in(error_text: str) -> tuple[int, ...] | None:
 
 
 def _run(checker, cls, lang, name) -> Verdict:
+    """Run ``checker`` in every setting; the verdicts name the student's class (``name`` if it has none)."""
     lang = current_language(lang)
+    name = getattr(cls, "__name__", name)
     try:
         require_module_class(cls, lang)
         for setting in SETTINGS:
-            checker(cls, lang, WHAT[lang].format(name=name), *setting)
+            student = checker(cls, lang, WHAT[lang].format(name=name), *setting)
     except Outcome as outcome:
         return outcome.verdict
+    biases = [f"{path}.bias" for path, m in student.named_modules()
+              if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d)) and m.bias is not None]
+    if biases:  # right with the biases at zero, as checked; the exercises ask for none
+        return verdict("passed_with_bias", lang, what=WHAT[lang].format(name=name), names=", ".join(biases))
     return verdict("passed", lang, what=WHAT[lang].format(name=name))
 
 
@@ -72,13 +80,16 @@ def _run(checker, cls, lang, name) -> Verdict:
 
 def _check_channel(cls, lang, what, channels, ratio, kernel_size, n, h, w):
     hidden = channels // ratio
-    student = attempt(f"ChannelAttention({channels}, {ratio})", lambda: cls(channels, ratio), lang, what)
+    student = attempt(f"{cls.__name__}({channels}, {ratio})", lambda: cls(channels, ratio), lang, what)
     x = _input(n, channels, h, w)
 
     def explain(error):
         shape = _input_shape_in(error)
         if shape and len(shape) == 2:
             return "no_keepdim", {"got": (n, channels), "expected": (n, channels, 1, 1)}
+        sizes = re.search(r"\((\d+)x(\d+) and (\d+)x(\d+)\)", error)
+        if sizes and int(sizes.group(2)) == 1 and int(sizes.group(3)) == channels:  # (N, C, 1, 1) into Linear(C, ...)
+            return "keepdim_into_linear", {}
         if (shape and len(shape) == 4 and shape[1] == 1) or "mat1 and mat2" in error:
             return "wrong_pool_dims_channel", {}
         return None
@@ -91,7 +102,9 @@ def _check_channel(cls, lang, what, channels, ratio, kernel_size, n, h, w):
             raise Outcome(verdict("separate_mlps", lang))
         widths = [s[0] for s in shapes if len(s) == 2 and s[1] == channels]
         if widths and widths[0] != hidden:
-            raise Outcome(verdict("ratio_ignored", lang, got=widths[0], channels=channels, ratio=ratio, expected=hidden))
+            rounded = widths[0] in (round(channels / ratio), math.ceil(channels / ratio))
+            raise Outcome(verdict("ratio_rounded" if rounded else "ratio_ignored", lang, got=widths[0], channels=channels,
+                                  ratio=ratio, expected=hidden))
         raise Outcome(verdict("unexpected_parameters", lang, got=shapes, expected=[(hidden, channels), (channels, hidden)]))
     out = run_forward(student, x, lang, what, explain)
     a, b = _mlp(w0, w1, x.mean((2, 3))), _mlp(w0, w1, x.amax((2, 3)))
@@ -121,6 +134,7 @@ def _check_channel(cls, lang, what, channels, ratio, kernel_size, n, h, w):
     if found is None:
         raise Outcome(verdict("wrong_values", lang, diff=(flat - correct).abs().max().item()))
     check_training(student, x, lambda z: channel_map(z, w0, w1), lang, what)
+    return student
 
 
 def diagnose_channel_attention(cls, lang: str | None = None) -> Verdict:
@@ -132,7 +146,7 @@ def diagnose_channel_attention(cls, lang: str | None = None) -> Verdict:
 
 
 def _check_spatial(cls, lang, what, channels, ratio, k, n, h, w):
-    student = attempt(f"SpatialAttention({k})", lambda: cls(k), lang, what)
+    student = attempt(f"{cls.__name__}({k})", lambda: cls(k), lang, what)
     _, _, kernel = _reference_weights(channels, ratio, k)
     x = _input(n, channels, h, w)
 
@@ -142,6 +156,8 @@ def _check_spatial(cls, lang, what, channels, ratio, k, n, h, w):
             return "no_keepdim", {"got": (n, h, w), "expected": (n, 1, h, w)}
         if shape and len(shape) == 4 and shape[2:] == (1, 1):
             return "wrong_pool_dims_spatial", {}
+        if "Kernel size can't be greater than actual input size" in error:
+            return "no_padding", {"k": k}
         return None
 
     run_forward(student, x, lang, what, explain)  # crashes, loops and blanks first, with the student's own weights
@@ -170,7 +186,7 @@ def _check_spatial(cls, lang, what, channels, ratio, k, n, h, w):
     found = match(out.reshape(n, 1, h, w), [
         ("correct", correct),
         ("passed_swapped_order", spatial_map(x, kernel, order=("max", "mean"))),
-        ("no_sigmoid", logits),
+        ("spatial_no_sigmoid", logits),
         ("softmax", torch.softmax(logits.flatten(1), dim=1).view(n, 1, h, w)),
     ])
     swapped = found == "passed_swapped_order"
@@ -186,6 +202,7 @@ def _check_spatial(cls, lang, what, channels, ratio, k, n, h, w):
     check_training(student, x, lambda z: spatial_map(z, kernel, order), lang, what)
     if swapped:
         raise Outcome(verdict("passed_swapped_order", lang))
+    return student
 
 
 def diagnose_spatial_attention(cls, lang: str | None = None) -> Verdict:
@@ -198,7 +215,7 @@ def diagnose_spatial_attention(cls, lang: str | None = None) -> Verdict:
 
 def _check_block(cls, lang, what, channels, ratio, k, n, h, w):
     hidden = channels // ratio
-    student = attempt(f"CBAMBlock({channels}, {ratio}, {k})", lambda: cls(channels, ratio, k), lang, what)
+    student = attempt(f"{cls.__name__}({channels}, {ratio}, {k})", lambda: cls(channels, ratio, k), lang, what)
     x = _input(n, channels, h, w)
     run_forward(student, x, lang, what)  # crashes, loops and blanks first, with the student's own weights
     w0, w1, kernel = _reference_weights(channels, ratio, k)
@@ -223,6 +240,8 @@ def _check_block(cls, lang, what, channels, ratio, k, n, h, w):
         ("spatial_first", g1 * ca(g1)),
         ("parallel", x * ca(x) * sa(x)),
         ("added_to_input", x + correct), ("added_to_input", f1 + correct), ("added_to_input", x + x * ca(x) * sa(f1)),
+        *(("added_to_input", y + sa(y)) for y in (x + ca(x), f1)),  # `x = x + self.ca(x); return x + self.sa(x)`
+        ("added_to_input", (x + ca(x)) * sa(x + ca(x))),
         ("missing_gate", f1), ("missing_gate", g1),
     ])
     if found == "missing_gate":
@@ -238,6 +257,7 @@ def _check_block(cls, lang, what, channels, ratio, k, n, h, w):
         return refined * sa(refined)
 
     check_training(student, x, cbam, lang, what)
+    return student
 
 
 def diagnose_cbam_block(cls, lang: str | None = None) -> Verdict:

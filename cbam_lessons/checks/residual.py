@@ -39,6 +39,8 @@ def _placements(branch: torch.Tensor, shortcut: torch.Tensor, cbam: nn.Module) -
         ("no_shortcut", F.relu(cbam(branch))), ("no_shortcut", cbam(branch)),
         ("no_final_relu", shortcut + cbam(branch)),
         ("relu_before_cbam", F.relu(shortcut + cbam(F.relu(branch)))),
+        ("relu_before_addition", shortcut + F.relu(cbam(branch))),
+        ("relu_before_addition", F.relu(shortcut + F.relu(cbam(branch)))),
     ]
 
 
@@ -53,11 +55,12 @@ def _reference(channels: int = 16, ratio: int = 4, kernel_size: int = 7) -> Resi
 def diagnose_residual_cbam(cls, lang: str | None = None) -> Verdict:
     """Check a student's residual block with CBAM; return the Verdict (see :func:`check_residual_cbam`)."""
     lang = current_language(lang)
-    what = WHAT[lang].format(name="ResidualCBAMBlock")
+    name = getattr(cls, "__name__", "ResidualCBAMBlock")
+    what = WHAT[lang].format(name=name)
     try:
         require_module_class(cls, lang)
         ref = _reference()
-        student = attempt("ResidualCBAMBlock(16, 4, 7)", lambda: cls(16, 4, 7), lang, what)
+        student = attempt(f"{name}(16, 4, 7)", lambda: cls(16, 4, 7), lang, what)
         x = torch.randn(2, 16, 9, 7, generator=torch.Generator().manual_seed(1))
         run_forward(student.eval(), x, lang, what)  # crashes, loops and blanks first
         try:
@@ -68,6 +71,8 @@ def diagnose_residual_cbam(cls, lang: str | None = None) -> Verdict:
         with torch.no_grad():
             branch, cbam = ref.branch(x), ref.cbam
             candidates = _placements(branch, x, cbam)
+            before_bn2 = ref.bn2(cbam(ref.conv2(F.relu(ref.bn1(ref.conv1(x))))))
+            candidates.append(("cbam_before_bn2", F.relu(x + before_bn2)))
             correct = candidates[0][1]
             found = match(out, candidates)
         if out.shape != x.shape:
