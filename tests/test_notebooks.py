@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from cbam_lessons.labels import pad, width
-from cbam_lessons.student_notebooks import BANNER, blank_solutions, main, shape, student_notebooks, student_version
+from cbam_lessons.student_notebooks import BANNER, RUN_TO_RUN, blank_solutions, main, shape, student_notebooks, student_version
 
 ROOT = Path(__file__).parent.parent
 BOOK = ROOT / "book"
@@ -202,13 +202,34 @@ def test_generator_writes_student_notebooks_only_for_chapters_with_solutions(tmp
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("exercises/*.ipynb"))
     assert written == ["zh/exercises/01_ch.ipynb"]
     student = nbformat.read(tmp_path / "zh" / "exercises" / "01_ch.ipynb", as_version=4)
-    assert student.cells[0].source == BANNER["zh"].format(name="01_ch.ipynb")
+    assert student.cells[0].source == BANNER["zh"].format(number=1, name="01_ch.ipynb") and "第 1 章" in student.cells[0].source
     assert student.cells[2].source == "raise NotImplementedError('两个')" and student.cells[2].outputs == []
     student.cells[2].outputs = [new.new_output("stream", name="stdout", text="executed")]
     nbformat.write(student, tmp_path / "zh" / "exercises" / "01_ch.ipynb")
     main(str(tmp_path))  # the chapter did not change: the executed copy is kept
     assert "wrote" not in capsys.readouterr().out
     assert nbformat.read(tmp_path / "zh" / "exercises" / "01_ch.ipynb", as_version=4).cells[2].outputs[0].text == "executed"
+    solved.cells[0].source = "# 第一章"  # only the prose changes: the prose is updated, the outputs kept
+    nbformat.write(solved, tmp_path / "zh" / "01_ch.ipynb")
+    main(str(tmp_path))
+    assert "outputs are kept" in capsys.readouterr().out
+    student = nbformat.read(tmp_path / "zh" / "exercises" / "01_ch.ipynb", as_version=4)
+    assert student.cells[1].source == "# 第一章" and student.cells[2].outputs[0].text == "executed"
+    solved.cells[1].source += "\nprint(x)"  # the copy's code changes: it must be run again
+    nbformat.write(solved, tmp_path / "zh" / "01_ch.ipynb")
+    main(str(tmp_path))
+    assert "execute it" in capsys.readouterr().out
+    assert nbformat.read(tmp_path / "zh" / "exercises" / "01_ch.ipynb", as_version=4).cells[2].outputs == []
+
+
+def test_a_copy_with_run_to_run_outputs_says_its_times_are_its_own():
+    for lang in ("en", "zh"):
+        for path in sorted((BOOK / lang / "exercises").glob("*.ipynb")):
+            chapter = nbformat.read(BOOK / lang / path.name, as_version=4)
+            varies = any("nbval-ignore-output" in c.metadata.get("tags", []) for c in chapter.cells)
+            banner = nbformat.read(path, as_version=4).cells[0].source
+            assert (RUN_TO_RUN[lang] in banner) == varies, path
+            assert f"{int(path.name[:2])}" in banner and path.name in banner
 
 
 # The cells whose output nbval does not compare, per chapter, as the READMEs list them (and why).

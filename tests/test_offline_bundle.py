@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "dist"
-FILES = ["cbam-lessons-site.zip", "cbam-lessons-notebooks.zip", "cbam-lessons-en.pdf", "cbam-lessons-zh.pdf"]
+FILES = ["cbam-lessons-site.zip", "cbam-lessons-notebooks.zip", "cbam-lessons-en.pdf", "cbam-lessons-zh.pdf",
+         "cbam_lessons-0.1.0-py3-none-any.whl", "cbam_lessons-0.1.0.tar.gz"]
 
 
 def _dist(name: str) -> Path:

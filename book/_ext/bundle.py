@@ -5,6 +5,8 @@
     dist/cbam-lessons-site.zip          the site in both languages: open cbam-lessons-site/index.html
     dist/cbam-lessons-en.pdf, -zh.pdf   the PDF editions
     dist/cbam-lessons-notebooks.zip     chapters and student notebooks, en/ and zh/
+    dist/cbam_lessons-VERSION-py3-none-any.whl, cbam_lessons-VERSION.tar.gz
+                                        the package alone, for `pip install` into any environment with PyTorch
     dist/SHA256SUMS                     check with `sha256sum -c SHA256SUMS` in dist/
 
 The zips list their files in sorted order with a fixed date, so the same sources give the same bytes.
@@ -12,6 +14,7 @@ The zips list their files in sorted order with a fixed date, so the same sources
 
 import hashlib
 import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -44,10 +47,24 @@ def bundle(root: Path = ROOT) -> list[Path]:
     _zip(dist / "cbam-lessons-notebooks.zip", notebooks)
     for pdf in pdfs:
         shutil.copyfile(pdf, dist / pdf.name)
+    package(dist, root)
     files = sorted(p for p in dist.iterdir())
     sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in files)
     (dist / "SHA256SUMS").write_text(sums, encoding="utf-8")
     return [*files, dist / "SHA256SUMS"]
+
+
+def package(dist: Path, root: Path = ROOT) -> list[Path]:
+    """Build the package's wheel and sdist into ``dist`` with setuptools' own build hooks (no isolation: the
+    build uses the venv's setuptools, so it needs no download); returns their paths."""
+    hooks = ("from setuptools import build_meta as b; import sys; "
+             "out = sys.argv[1]; built = [b.build_wheel(out), b.build_sdist(out)]; print('built:', *built)")  # setuptools rewrites sys.argv
+    built = subprocess.run([sys.executable, "-c", hooks, str(dist)], cwd=root, capture_output=True, text=True)
+    if built.returncode != 0:
+        raise RuntimeError(f"building the wheel and sdist failed:\n{built.stderr[-3000:]}")
+    shutil.rmtree(root / "build", ignore_errors=True)  # setuptools' scratch folder
+    names = next(line for line in built.stdout.splitlines() if line.startswith("built: ")).split()[1:]
+    return [dist / name for name in names]
 
 
 if __name__ == "__main__":
