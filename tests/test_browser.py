@@ -116,3 +116,75 @@ def test_site_search_finds_the_term(visit, path, term):
     results.first.wait_for(timeout=15_000)
     assert results.count() >= 1
     assert "01_channel_attention" in page.locator("#search-results").inner_html()
+
+
+# --- printed tables: a column starts at the same x in every row -------------------------------------------
+_OFFSETS_JS = """([index, cuts]) => {
+    // The x of the character at each [line, position] of the index-th pre, from the start of its line.
+    const pre = document.querySelectorAll('main pre')[index];
+    const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    const spots = [];  // [node, offset] of every character, in order
+    for (let node = walker.nextNode(); node; node = walker.nextNode())
+        for (let i = 0; i < node.data.length; i++) spots.push([node, i]);
+    const x = (at) => { const r = document.createRange(); r.setStart(...spots[at]); r.setEnd(spots[at][0], spots[at][1] + 1);
+                        return r.getBoundingClientRect().left; };
+    const text = spots.map(([n, i]) => n.data[i]).join('');
+    const starts = [0]; for (let i = 0; i < text.length; i++) if (text[i] === '\\n') starts.push(i + 1);
+    return cuts.map(([line, position]) => x(starts[line] + position) - x(starts[line]));
+}"""
+
+
+def _column_cuts(text: str):
+    """The printed tables in ``text``: for each run of 3+ rows with a column boundary at the same display
+    column (a space, then a non-space, in every row) after some non-ASCII character in one row, the
+    [(line, character index)] of that boundary."""
+    from cbam_lessons.labels import width
+
+    lines, found = text.split("\n"), []
+
+    def boundaries(line):
+        columns, cuts = 0, {}
+        for i, ch in enumerate(line):
+            if i >= 2 and line[i - 2:i] == "  " and ch != " ":
+                cuts[columns] = i
+            columns += width(ch)
+        return cuts
+
+    start = 0
+    while start < len(lines):
+        common, end = set(boundaries(lines[start])), start
+        while end + 1 < len(lines) and common & set(boundaries(lines[end + 1])):
+            common &= set(boundaries(lines[end + 1]))
+            end += 1
+        rows = range(start, end + 1)
+        if len(rows) >= 3 and common:
+            column = max(common)
+            cuts = [(r, boundaries(lines[r])[column]) for r in rows]
+            if any(not lines[r][:i].isascii() for r, i in cuts):
+                found.append(cuts)
+        start = end + 1
+    return found
+
+
+@pytest.mark.parametrize("path", ["zh/book/zh/10_where_to_put_cbam.html", "zh/book/zh/04_cbam_model.html",
+                                  "book/en/04_cbam_model.html"])
+def test_printed_tables_line_up_in_the_browser(visit, path):
+    page = visit(path).page
+    texts = page.evaluate("() => [...document.querySelectorAll('main pre')].map(p => p.textContent)")
+    measured = 0
+    for index, text in enumerate(texts):
+        for cuts in _column_cuts(text):
+            offsets = page.evaluate(_OFFSETS_JS, [index, cuts])
+            rows = [text.split("\n")[line] for line, _ in cuts]
+            assert max(offsets) - min(offsets) < 0.5, (
+                f"a column of a printed table starts at x = {[round(o, 1) for o in offsets]} px in its rows "
+                f"{rows}: the monospace font does not draw a wide character exactly two columns wide "
+                "(book/_ext/mono_font.py makes the one the site serves)")
+            measured += 1
+    assert measured >= 1, f"found {measured} printed tables with non-ASCII text to measure on {path}"
+
+
+def test_the_column_finder_finds_a_table_with_chinese_rows():
+    table = "模型        准确率\n无注意力    0.500\nCBAM        0.600\n"
+    assert _column_cuts(table) == [[(0, 10), (1, 8), (2, 12)]]  # display column 12 in every row
+    assert _column_cuts("one line only\n") == []

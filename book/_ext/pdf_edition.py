@@ -1,4 +1,4 @@
-"""The PDF edition's texts in the page language: LaTeX's own names (Contents, Figure, ...) and the author.
+"""The PDF edition's texts in the page language: LaTeX's own names (Contents, Figure, ...), the author, the quotes.
 
 Both configs must stay identical apart from title and language (tests/test_notebooks.py), so what
 differs between the English and the Chinese PDF is set here, from ``language``, for LaTeX builds only.
@@ -15,9 +15,16 @@ def _chinese(config) -> bool:
     return (config.language or "").startswith("zh")
 
 
+#: For the English edition: xeCJK counts curly quotes as CJK punctuation and sets them full width from the
+#: CJK font ("CBAM’ s"); in English text they are Latin punctuation.
+LATIN_QUOTES = '\\xeCJKDeclareCharClass{Default}{"2018, "2019, "201C, "201D}\n'
+
+
 def _localise_names(app, config):
     """At config-inited, before the LaTeX builder reads latex_elements."""
     if not _chinese(config):
+        config.latex_elements = {**config.latex_elements,
+                                 "preamble": config.latex_elements.get("preamble", "") + LATIN_QUOTES}
         return
     names = "".join(f"\\renewcommand{{\\{name}}}{{{text}}}\n" for name, text in CHINESE["names"].items())
     elements = dict(config.latex_elements)
