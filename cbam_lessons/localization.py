@@ -1,6 +1,6 @@
 """Where does a model look? Attention maps, Grad-CAM, and two scores against object masks.
 
-- :func:`attention_maps` reads CBAM's channel and spatial maps with forward hooks.
+- :func:`attention_maps` reads the spatial maps of any model's CBAM gates with forward hooks (:func:`spatial_gates`).
 - :func:`grad_cam` (Selvaraju et al., ICCV 2017) weights a layer's activations A_k by the
   spatially averaged gradient of the class score y_c:
 
@@ -20,21 +20,75 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def attention_maps(model: nn.Module, images: torch.Tensor, blocks=("cbam1", "cbam2", "cbam3")) -> dict:
-    """Run ``model`` on ``images`` and return {(block, "ca" | "sa"): map} for each CBAM block.
+class GateMaps(dict):
+    """{module path: spatial map}; a tuple key is joined with dots, so ``maps["cbam1", "sa"]`` is ``maps["cbam1.sa"]``."""
 
-    Channel maps are (N, C, 1, 1), spatial maps (N, 1, H, W), detached. Blocks without one of
-    the gates (single-gate arrangements) simply have no entry for it.
+    def __getitem__(self, key):
+        return super().__getitem__(".".join(key) if isinstance(key, tuple) else key)
+
+    def __contains__(self, key):
+        return super().__contains__(".".join(key) if isinstance(key, tuple) else key)
+
+
+def _is_pooled_map_conv(module: nn.Module) -> bool:
+    """The convolution that turns the two channel-pooled maps into one: a Conv2d(2 -> 1), in every CBAM."""
+    return isinstance(module, nn.Conv2d) and module.in_channels == 2 and module.out_channels == 1
+
+
+def spatial_gates(model: nn.Module) -> dict[str, nn.Module]:
+    """{module path: module} of every spatial gate in ``model``, found by structure, whatever its class.
+
+    A spatial gate holds a ``Conv2d(2, 1, k)`` over the stacked channel-pooled maps (the book's
+    ``SpatialAttention``, the official code's ``SpatialGate``, timm's ``SpatialAttn``, Ultralytics'
+    ``SpatialAttention``). The gate is the convolution's nearest enclosing module whose class name contains
+    "Spatial", or else the module directly around the convolution; pass ``gates`` to
+    :func:`attention_maps` for any other layout.
     """
-    maps = {}
-    hooks = [
-        getattr(model, block).get_submodule(gate).register_forward_hook(
-            lambda module, inputs, output, key=(block, gate): maps.__setitem__(key, output.detach())
-        )
-        for block in blocks
-        for gate in ("ca", "sa")
-        if hasattr(getattr(model, block), gate)
-    ]
+    gates = {}
+    for conv_path, conv in model.named_modules():
+        if not _is_pooled_map_conv(conv):
+            continue
+        parts = conv_path.split(".")
+        enclosing = [".".join(parts[:i]) for i in range(len(parts) - 1, -1, -1)]  # the parent first, the model last
+        named = [p for p in enclosing if "spatial" in type(model.get_submodule(p)).__name__.lower()]
+        path = (named or enclosing)[0]
+        gates[path] = model.get_submodule(path)
+    return gates
+
+
+def _map_source(gate: nn.Module) -> nn.Module | None:
+    """The child of ``gate`` whose output, through a sigmoid, is the map: the one holding the Conv2d(2, 1)."""
+    return next((child for child in gate.children()
+                 if any(_is_pooled_map_conv(m) for m in child.modules())), None)
+
+
+def attention_maps(model: nn.Module, images: torch.Tensor, gates: dict[str, nn.Module] | None = None) -> GateMaps:
+    """Run ``model`` on ``images`` and return {module path: (N, 1, h, w) spatial map} for each spatial gate.
+
+    ``gates`` defaults to :func:`spatial_gates` (any CBAM implementation); pass {path: module} to choose.
+    A gate that returns its map (the book's) is read directly. A gate that returns the refined ``x * M``
+    (the official code, timm, Ultralytics) is read inside: ``M = sigmoid(z)``, where ``z`` is the output of
+    its child that holds the ``Conv2d(2, 1)`` (with the official code's BatchNorm, if any). Maps are detached.
+    """
+    gates = spatial_gates(model) if gates is None else gates
+    maps, inner_outputs, hooks = GateMaps(), {}, []
+
+    def keep_inner(module, inputs, output):
+        inner_outputs[module] = output
+
+    def read_gate(path, source):
+        def read(module, inputs, output):
+            if output.shape[1] == 1:  # the gate returns M itself
+                maps[path] = output.detach()
+            elif source in inner_outputs:
+                maps[path] = torch.sigmoid(inner_outputs.pop(source)).detach()
+        return read
+
+    for path, gate in gates.items():
+        source = _map_source(gate)
+        if source is not None:
+            hooks.append(source.register_forward_hook(keep_inner))
+        hooks.append(gate.register_forward_hook(read_gate(path, source)))
     try:
         with torch.no_grad():
             model.eval()(images.to(next(model.parameters()).device))
