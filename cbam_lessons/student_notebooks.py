@@ -66,6 +66,11 @@ def blank_solutions(source: str) -> str:
     return "\n".join(out)
 
 
+def notebook_language(notebook: nbformat.NotebookNode) -> str:
+    """``"zh"`` for a notebook whose metadata ``language`` is Chinese (``zh-CN``), else ``"en"``."""
+    return "zh" if notebook.metadata.get("language", "en").startswith("zh") else "en"
+
+
 def student_version(chapter: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode | None:
     """The unexecuted student notebook for ``chapter`` (file name ``name``), or None if it has no solutions."""
     if not any(c.cell_type == "code" and BEGIN.search(c.source) for c in chapter.cells):
@@ -75,7 +80,7 @@ def student_version(chapter: nbformat.NotebookNode, name: str) -> nbformat.Noteb
         if cell.cell_type == "code":
             cell.source = blank_solutions(cell.source)
             cell.outputs, cell.execution_count = [], None
-    lang = "zh" if chapter.metadata.get("language", "en").startswith("zh") else "en"
+    lang = notebook_language(chapter)
     banner = BANNER[lang].format(number=int(name[:2]), name=name)
     if any("nbval-ignore-output" in c.metadata.get("tags", []) for c in chapter.cells):
         banner += RUN_TO_RUN[lang]
@@ -101,12 +106,12 @@ def shape(notebook: nbformat.NotebookNode) -> list:
     return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in notebook.cells]
 
 
-def code(notebook: nbformat.NotebookNode) -> list:
+def _code_cells(notebook: nbformat.NotebookNode) -> list:
     """What a notebook's outputs depend on: each code cell's source and tags, in order."""
     return [(c.source, c.metadata.get("tags", [])) for c in notebook.cells if c.cell_type == "code"]
 
 
-def keep_outputs(old: nbformat.NotebookNode, new: nbformat.NotebookNode) -> None:
+def _keep_outputs(old: nbformat.NotebookNode, new: nbformat.NotebookNode) -> None:
     """Give ``new`` the executed outputs of ``old``, whose code cells are the same (only its prose differs)."""
     for old_cell, new_cell in zip((c for c in old.cells if c.cell_type == "code"),
                                   (c for c in new.cells if c.cell_type == "code")):
@@ -124,8 +129,8 @@ def main(book: str = "book") -> None:
         if old is not None and shape(old) == shape(notebook):
             continue  # unchanged: keep its executed outputs
         path.parent.mkdir(exist_ok=True)
-        if old is not None and code(old) == code(notebook):
-            keep_outputs(old, notebook)  # only prose changed: the outputs still belong to this code
+        if old is not None and _code_cells(old) == _code_cells(notebook):
+            _keep_outputs(old, notebook)  # only prose changed: the outputs still belong to this code
             nbformat.write(notebook, path)
             print(f"updated the prose of {path} (its outputs are kept)")
             continue

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 import cbam_lessons as cl
-from cbam_lessons.localization import attention_maps, grad_cam, pointing_game, share_inside
+from cbam_lessons.localization import GateMaps, attention_maps, grad_cam, pointing_game, share_inside, spatial_gates
 
 
 def test_attention_maps_reads_every_spatial_gate_by_path_and_removes_its_hooks():
@@ -67,7 +67,8 @@ def test_attention_maps_finds_the_gates_of_other_code_bases_and_reads_m_not_x_ti
     model, images = Detector(), torch.rand(2, 3, 32, 32)
     model.stage2[2].spatial.bn.running_mean.fill_(0.3)  # the BatchNorm must be inside the map
     maps = attention_maps(model, images)
-    assert sorted(maps) == ["stage1.2", "stage2.2"]
+    assert sorted(maps) == ["stage1.2", "stage2.2"] and isinstance(maps, GateMaps)
+    assert spatial_gates(model) == {"stage1.2": model.stage1[2], "stage2.2": model.stage2[2]}
     model.eval()
     with torch.no_grad():
         f1 = model.stage1[1](model.stage1[0](model.stem(images)))
