@@ -30,9 +30,14 @@ def _poppler(tool: str, *args) -> str:
     return subprocess.run([tool, *args], capture_output=True, text=True, check=True, timeout=120).stdout
 
 
-def _chapters(lang: str) -> list[Path]:
+def _pages(lang: str) -> list[str]:
     toc = (ROOT / ("_toc.yml" if lang == "en" else "_toc.zh.yml")).read_text(encoding="utf-8")
-    return [ROOT / f"{name}.ipynb" for name in re.findall(r"(?:root|file): (book/\S+)", toc)]
+    return re.findall(r"(?:root|file): (book/\S+)", toc)
+
+
+def _chapters(lang: str) -> list[Path]:
+    """The notebooks of the table of contents (the FAQ, a Markdown page, aside)."""
+    return [ROOT / f"{name}.ipynb" for name in _pages(lang) if (ROOT / f"{name}.ipynb").exists()]
 
 
 def _title(notebook: Path) -> str:
@@ -55,6 +60,8 @@ def test_every_chapter_title_is_in_the_pdf(edition):
     lang, text = edition
     titles = [_title(p) for p in _chapters(lang)]
     assert len(titles) == 12
+    titles += [(ROOT / f"{name}.md").read_text(encoding="utf-8").splitlines()[0].removeprefix("# ")
+               for name in _pages(lang) if (ROOT / f"{name}.md").exists()]
     missing = [t for t in titles if _normalised(t).replace("*", "") not in text]
     assert not missing, f"chapters missing from the {lang} PDF: {missing}"
 
