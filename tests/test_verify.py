@@ -1,36 +1,215 @@
-"""`python -m cbam_lessons.verify FILE.py:Class`: the exercise checks for anyone's implementation."""
+"""`python -m cbam_lessons.verify FILE.py:Class`: the exercise checks for anyone's implementation, or a whole model.
+
+The implementations below are written for these tests from the documented structure of each (the official
+code's MODELS/cbam.py, Ultralytics' ultralytics/nn/modules/conv.py), not copied.
+"""
 
 import subprocess
 import sys
 
 import pytest
+from torch import nn
 
-from cbam_lessons.verify import main
+from cbam_lessons.checks import _discovery as discovery, _signature as signature
+from cbam_lessons.verify import CannotCheck, main, verify_model
 
-OFFICIAL_STYLE = '''
+OFFICIAL = '''
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Flatten(nn.Module):
+    def forward(self, x):
+        return x.view(x.size(0), -1)
+
+
+class BasicConv(nn.Module):  # conv (no bias) + BatchNorm(eps 1e-5, momentum 0.01) + optional ReLU
+    def __init__(self, in_planes, out_planes, kernel_size, stride=1, padding=0, relu=True, bn=True, bias=False):
+        super().__init__()
+        self.conv = nn.Conv2d(in_planes, out_planes, kernel_size, stride=stride, padding=padding, bias=bias)
+        self.bn = nn.BatchNorm2d(out_planes, eps=1e-5, momentum=0.01, affine=True) if bn else None
+        self.relu = nn.ReLU() if relu else None
+
+    def forward(self, x):
+        x = self.conv(x)
+        x = self.bn(x) if self.bn is not None else x
+        return self.relu(x) if self.relu is not None else x
+
+
+class ChannelGate(nn.Module):  # Linear with biases, returns x * scale
+    def __init__(self, gate_channels, reduction_ratio=16, pool_types=["avg", "max"]):
+        super().__init__()
+        hidden = gate_channels // reduction_ratio
+        self.mlp = nn.Sequential(Flatten(), nn.Linear(gate_channels, hidden), nn.ReLU(), nn.Linear(hidden, gate_channels))
+        self.pool_types = pool_types
+
+    def forward(self, x):
+        total = None
+        for kind in self.pool_types:
+            size = (x.size(2), x.size(3))
+            pooled = F.avg_pool2d(x, size, stride=size) if kind == "avg" else F.max_pool2d(x, size, stride=size)
+            total = self.mlp(pooled) if total is None else total + self.mlp(pooled)
+        return x * torch.sigmoid(total).unsqueeze(2).unsqueeze(3).expand_as(x)
+
+
+class ChannelPool(nn.Module):  # [max; mean]
+    def forward(self, x):
+        return torch.cat((torch.max(x, 1)[0].unsqueeze(1), torch.mean(x, 1).unsqueeze(1)), dim=1)
+
+
+class SpatialGate(nn.Module):  # no arguments, kernel 7, BatchNorm, returns x * scale
+    def __init__(self):
+        super().__init__()
+        self.compress = ChannelPool()
+        self.spatial = BasicConv(2, 1, 7, stride=1, padding=3, relu=False)
+
+    def forward(self, x):
+        return x * torch.sigmoid(self.spatial(self.compress(x)))
+
+
+class CBAM(nn.Module):
+    def __init__(self, gate_channels, reduction_ratio=16, pool_types=["avg", "max"], no_spatial=False):
+        super().__init__()
+        self.ChannelGate = ChannelGate(gate_channels, reduction_ratio, pool_types)
+        self.no_spatial = no_spatial
+        if not no_spatial:
+            self.SpatialGate = SpatialGate()
+
+    def forward(self, x):
+        out = self.ChannelGate(x)
+        return out if self.no_spatial else self.SpatialGate(out)
+'''
+
+ULTRALYTICS = '''
 import torch
 from torch import nn
 
 
-class ChannelGate(nn.Module):  # the official code's conventions: Linear with bias, returns x * scale
-    def __init__(self, gate_channels, reduction_ratio=16):
+class ChannelAttention(nn.Module):  # RTMDet's gate: average pool, one 1x1 conv with bias, sigmoid
+    def __init__(self, channels: int) -> None:
         super().__init__()
-        hidden = gate_channels // reduction_ratio
-        self.mlp = nn.Sequential(nn.Flatten(), nn.Linear(gate_channels, hidden), nn.ReLU(), nn.Linear(hidden, gate_channels))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Conv2d(channels, channels, 1, 1, 0, bias=True)
+        self.act = nn.Sigmoid()
 
     def forward(self, x):
-        return x * torch.sigmoid(self.mlp(x.mean((2, 3))) + self.mlp(x.amax((2, 3))))[:, :, None, None]
+        return x * self.act(self.fc(self.pool(x)))
 
 
-class SpatialGate(nn.Module):  # no arguments, [max; mean], BatchNorm, returns x * scale
-    def __init__(self):
+class SpatialAttention(nn.Module):  # kernel 3 or 7, [mean; max]
+    def __init__(self, kernel_size=7):
         super().__init__()
-        self.conv = nn.Conv2d(2, 1, 7, padding=3, bias=False)
-        self.bn = nn.BatchNorm2d(1)
+        assert kernel_size in {3, 7}, "kernel size must be 3 or 7"
+        padding = 3 if kernel_size == 7 else 1
+        self.cv1 = nn.Conv2d(2, 1, kernel_size, padding=padding, bias=False)
+        self.act = nn.Sigmoid()
 
     def forward(self, x):
-        pooled = torch.cat([x.amax(1, keepdim=True), x.mean(1, keepdim=True)], 1)
-        return x * torch.sigmoid(self.bn(self.conv(pooled)))
+        pooled = torch.cat([torch.mean(x, 1, keepdim=True), torch.max(x, 1, keepdim=True)[0]], 1)
+        return x * self.act(self.cv1(pooled))
+
+
+class CBAM(nn.Module):
+    def __init__(self, c1, kernel_size=7):
+        super().__init__()
+        self.channel_attention = ChannelAttention(c1)
+        self.spatial_attention = SpatialAttention(kernel_size)
+
+    def forward(self, x):
+        return self.spatial_attention(self.channel_attention(x))
+
+
+class SpatialFirstCBAM(CBAM):  # close to Ultralytics' CBAM, but wrong: the gates swapped
+    def forward(self, x):
+        return self.channel_attention(self.spatial_attention(x))
+
+
+class MaxPoolChannelAttention(ChannelAttention):  # close, but wrong: max pooling instead of average
+    def forward(self, x):
+        return x * self.act(self.fc(x.amax((2, 3), keepdim=True)))
+
+
+class NoSigmoidChannelAttention(ChannelAttention):
+    def forward(self, x):
+        return x * self.fc(self.pool(x))
+'''
+
+PACKAGE = '''
+from cbam_lessons import CBAMBlock, ChannelAttention, SpatialAttention
+'''
+
+CONSTRUCTORS = '''
+import torch
+from torch import nn
+
+import cbam_lessons as cl
+
+
+class CBAMLayer(nn.Module):  # a popular blog's names: channel, reduction, spatial_kernel
+    def __init__(self, channel, reduction=16, spatial_kernel=7):
+        super().__init__()
+        self.block = cl.CBAMBlock(channel, reduction, spatial_kernel)
+
+    def forward(self, x):
+        return self.block(x)
+
+
+class YoloCBAM(nn.Module):  # YOLO-style CBAM(c1, c2): c2 is the output width, equal to c1
+    def __init__(self, c1, c2, ratio=16, kernel_size=7):
+        super().__init__()
+        assert c1 == c2, "an attention module keeps its width"
+        self.block = cl.CBAMBlock(c1, ratio, kernel_size)
+
+    def forward(self, x):
+        return self.block(x)
+
+
+class PositionalChannelGate(nn.Module):  # names verify does not know, as many as the settings
+    def __init__(self, a, b):
+        super().__init__()
+        self.gate = cl.ChannelAttention(a, b)
+
+    def forward(self, x):
+        return self.gate(x)
+
+
+class WeirdCBAM(nn.Module):  # `planes` and `mode` are unknown names, `squeeze` too: --args says what they are
+    def __init__(self, planes, mode, squeeze=16):
+        super().__init__()
+        assert mode in ("fast", "exact"), mode
+        self.block = cl.CBAMBlock(planes, squeeze)
+
+    def forward(self, x):
+        return self.block(x)
+
+
+class AttentionUnit(nn.Module):  # four unknown required parameters for three settings
+    def __init__(self, width, squeeze, window, gated):
+        super().__init__()
+        self.block = cl.CBAMBlock(width, squeeze, window)
+
+    def forward(self, x):
+        return self.block(x)
+
+
+class FixedRatioChannelAttention(nn.Module):  # the ratio hard-coded at 8: checked with the paper's 16
+    def __init__(self, in_planes):
+        super().__init__()
+        self.gate = cl.ChannelAttention(in_planes, 8)
+
+    def forward(self, x):
+        return self.gate(x)
+
+
+class ParallelCBAM(nn.Module):  # close to the paper's, but wrong: both maps from F
+    def __init__(self, in_planes, reduction_ratio=16, kernel_size=7):
+        super().__init__()
+        self.ca = cl.ChannelAttention(in_planes, reduction_ratio)
+        self.sa = cl.SpatialAttention(kernel_size)
+
+    def forward(self, x):
+        return x * self.ca(x) * self.sa(x)
 '''
 
 MINE = '''
@@ -83,55 +262,312 @@ class CBAMAfterAddBottleneck(Bottleneck):  # a detector's block with CBAM on the
         return self.cbam(super().forward(x))
 '''
 
+DETECTOR = '''
+from torch import nn
+
+from ultralytics_style import CBAM, SpatialFirstCBAM
+
+
+class Conv(nn.Module):  # convolution, BatchNorm, SiLU, as a detector's stages
+    def __init__(self, c1, c2, k=3, s=2):
+        super().__init__()
+        self.conv = nn.Conv2d(c1, c2, k, s, k // 2, bias=False)
+        self.bn = nn.BatchNorm2d(c2)
+        self.act = nn.SiLU()
+
+    def forward(self, x):
+        return self.act(self.bn(self.conv(x)))
+
+
+class Detector(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(Conv(3, 16), CBAM(16), Conv(16, 32), CBAM(32, 3), Conv(32, 64), SpatialFirstCBAM(64))
+        self.head = nn.Conv2d(64, 3 * 6, 1)
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+
+
+def build_model():
+    return Detector()
+
+
+def broken():
+    return undefined_name
+
+
+def not_a_model():
+    return 3
+
+
+def plain():
+    return nn.Sequential(Conv(3, 8), nn.Conv2d(8, 8, 1))
+'''
+
+MODELS = '''
+from torch import nn
+
+from cbam_lessons.nets.cifar_resnet import CifarResNet
+from cbam_lessons.nets.resnet import add_cbam
+from official import CBAM
+
+
+def resnet():
+    return add_cbam(CifarResNet(10, widths=(16, 32), depths=(1, 1)))
+
+
+def official_net():
+    return nn.Sequential(nn.Conv2d(3, 32, 3), CBAM(32, 8), nn.ReLU(), nn.Conv2d(32, 64, 3), CBAM(64))
+'''
+
 
 @pytest.fixture
 def files(tmp_path):
-    (tmp_path / "official.py").write_text(OFFICIAL_STYLE)
-    (tmp_path / "mine.py").write_text(MINE)
-    (tmp_path / "broken.py").write_text("import torch\n\nx = 1\ny = undefined_name + x\n")
+    for name, text in [("official.py", OFFICIAL), ("ultralytics_style.py", ULTRALYTICS), ("package.py", PACKAGE),
+                       ("constructors.py", CONSTRUCTORS), ("mine.py", MINE), ("detector.py", DETECTOR),
+                       ("models.py", MODELS), ("broken.py", "import torch\n\nx = 1\ny = undefined_name + x\n")]:
+        (tmp_path / name).write_text(text)
     return tmp_path
 
 
-@pytest.mark.parametrize("name, verdict, notes", [
-    ("ChannelGate", "has biases (mlp.1.bias, mlp.3.bias)", ["refined map x * M"]),
-    ("SpatialGate", "you stack [max; mean]", ["takes no arguments", "BatchNorm", "refined map x * M"]),
+def _run(capsys, *argv):
+    """(exit status, stdout lines, stderr) of verify."""
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out.splitlines(), err
+
+
+# --- known variants ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, first, family, more", [
+    ("ChannelGate", "has biases (mlp.1.bias, mlp.3.bias)", "the official code's ChannelGate", []),
+    ("SpatialGate", "you stack [max; mean]", "the official code's SpatialGate", ["checked with a 7×7 kernel only"]),
+    ("CBAM", "you stack [max; mean]", "the official code's CBAM", ["checked with a 7×7 kernel only"]),
 ])
-def test_the_official_conventions_pass_as_known_variants(files, capsys, name, verdict, notes):
-    assert main([f"{files / 'official.py'}:{name}"]) == 0
-    first, *rest = capsys.readouterr().out.splitlines()
-    assert first.startswith("✅") and verdict in first  # the checker's own note: the biases it set to zero
-    assert len(rest) == len(notes) and all(note in line for note, line in zip(notes, rest)), rest
+def test_the_official_code_passes_as_its_named_variant(files, capsys, name, first, family, more):
+    status, lines, _ = _run(capsys, f"{files / 'official.py'}:{name}")
+    assert status == 0 and lines[0].startswith("✅") and first in lines[0], lines
+    assert lines[1].startswith("Known variant: this is " + family), lines
+    assert len(lines) == 2 + len(more) and all(m in line for m, line in zip(more, lines[2:])), lines
+
+
+def test_the_official_cbam_notes_batch_norm_and_biases_in_chinese(files, capsys):
+    status, lines, _ = _run(capsys, f"{files / 'official.py'}:CBAM", "--lang", "zh")
+    assert status == 0 and lines[0].startswith("✅ 通过，另有一点说明：你按 [max; mean]")
+    assert lines[1].startswith("已知的变体：这是官方代码（Jongchan/attention-module）中的 CBAM")
+    assert "带偏置的 nn.Linear" in lines[1] and "批量归一化" in lines[1] and lines[2].startswith("说明：构造时没有传入卷积核大小")
+
+
+@pytest.mark.parametrize("name, texts", [
+    ("ChannelAttention", ["has the structure of Ultralytics' ChannelAttention", "no max-pooled descriptor", "no bottleneck",
+                          "C² + C = 1056 parameters", "2·C·(C // r) = 128"]),
+    ("CBAM", ["has the structure of Ultralytics' CBAM", "no max-pooled descriptor", "C² + C + 2k² = 1154", "against 226"]),
+    ("SpatialAttention", ["Passed: your SpatialAttention matches", "structure of Ultralytics' SpatialAttention", "[mean; max]"]),
+])
+def test_ultralytics_modules_are_named_with_what_differs_from_the_paper(files, capsys, name, texts):
+    status, lines, _ = _run(capsys, f"{files / 'ultralytics_style.py'}:{name}")
+    text = "\n".join(lines)
+    assert status == 0 and lines[0].startswith("✅") and all(t in text for t in texts), text
+
+
+def test_ultralytics_channel_gate_in_chinese(files, capsys):
+    status, lines, _ = _run(capsys, f"{files / 'ultralytics_style.py'}:ChannelAttention", "--lang", "zh")
+    assert status == 0 and lines[0].startswith("✅ 通过（已知的变体）：`ChannelAttention` 的结构与 Ultralytics 的 ChannelAttention")
+    assert "C² + C = 1056 个参数" in lines[0] and "22.80%" in lines[0] and lines[1].startswith("已知的变体：它返回细化后的特征图")
+
+
+@pytest.mark.parametrize("name", ["ChannelAttention", "SpatialAttention", "CBAMBlock"])
+def test_the_packages_own_modules_pass_without_a_note(files, capsys, name):
+    status, lines, _ = _run(capsys, f"{files / 'package.py'}:{name}")
+    assert status == 0 and lines == [f"✅ Passed: your {name} matches the reference."]
 
 
 def test_timms_rounding_passes_and_is_named(files, capsys):
-    assert main([f"{files / 'mine.py'}:RoundedChannelAttention", "--lang", "zh"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("✅ 通过") and "已知的变体" in out and "C = 40、r = 16 时为 3" in out
+    status, lines, _ = _run(capsys, f"{files / 'mine.py'}:RoundedChannelAttention", "--lang", "zh")
+    assert status == 0 and lines[0].startswith("✅ 通过") and "C = 40、r = 16 时为 3" in lines[1]
 
 
-@pytest.mark.parametrize("name, code_text", [
-    ("AvgOnlyChannelAttention", "only average pooling"),
-    ("FrozenChannelAttention", "torch.no_grad()"),
-    ("CBAMAfterAddBottleneck", "after the residual addition"),
+# --- building other constructors -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["CBAMLayer", "YoloCBAM", "PositionalChannelGate"])
+def test_other_constructors_are_built_by_their_parameter_names_or_positions(files, capsys, name):
+    status, lines, err = _run(capsys, f"{files / 'constructors.py'}:{name}")
+    assert status == 0 and lines == [f"✅ Passed: your {name} matches the reference."], (lines, err)
+
+
+def test_args_builds_a_constructor_verify_cannot_read(files, capsys):
+    target = f"{files / 'constructors.py'}:WeirdCBAM"
+    status, lines, _ = _run(capsys, target, "--args", "{channels}, 'fast', squeeze={ratio}")
+    assert status == 0 and lines[0] == "✅ Passed: your WeirdCBAM matches the reference."
+    assert "no kernel size is passed to its constructor" in lines[1]
+    status, lines, _ = _run(capsys, target, "--args", "{channels}, 'fast', squeeze=4")  # the ratio fixed: r = 16 checked
+    assert status == 1 and "weights [(1, 2, 7, 7), (8, 32), (32, 8)]; expected [(2, 32), (32, 2)" in lines[0]
+
+
+@pytest.mark.parametrize("name, found", [
+    ("WeirdCBAM", "WeirdCBAM(planes, mode, squeeze=16)"), ("AttentionUnit", "AttentionUnit(width, squeeze, window, gated)"),
 ])
-def test_mistakes_exit_1_with_the_named_verdict(files, capsys, name, code_text):
-    assert main([f"{files / 'mine.py'}:{name}"]) == 1
-    out = capsys.readouterr().out
-    assert out.startswith("❌") and code_text.lower() in out.lower()
+def test_a_constructor_it_cannot_call_exits_2_with_both_signatures(files, capsys, name, found):
+    status, lines, err = _run(capsys, f"{files / 'constructors.py'}:{name}", "--kind", "block")
+    assert status == 2 and not lines and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert f"cannot build {found} for the checks" in err and f"verify calls {name}(channels, ratio, kernel_size)" in err
+    assert 'gate_channels' in err and '--args "{channels}, {ratio}, {kernel_size}"' in err
+    status, _, err = _run(capsys, f"{files / 'constructors.py'}:{name}", "--kind", "block", "--lang", "zh")
+    assert status == 2 and f"无法为检查构建 {found}" in err and "请用 --args 说明如何构建" in err
+
+
+@pytest.mark.parametrize("template, message", [
+    ("{channels}, {k}", "unknown placeholder {k}; use {channels}, {ratio}, {kernel_size}"),
+    ("{channels}, fast", "'fast' is neither a Python literal nor a placeholder"),
+    ("{channels}, 'fast', bad=2", "got an unexpected keyword argument 'bad'"),
+    ("{channels}, *modes", "* and ** are not allowed"),
+    ("{channels}, (", "is not an argument list"),
+])
+def test_bad_args_exit_2_with_the_reason(files, capsys, template, message):
+    status, lines, err = _run(capsys, f"{files / 'constructors.py'}:WeirdCBAM", "--args", template)
+    assert status == 2 and not lines and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_setting_the_constructor_does_not_take_is_fixed_and_said_so(files, capsys):
+    status, lines, _ = _run(capsys, f"{files / 'constructors.py'}:FixedRatioChannelAttention")
+    assert status == 1 and lines == [
+        "❌ The hidden layer has 4 units; with in_planes=32 and ratio=16 it should have in_planes // ratio = 2.",
+        "Note: no reduction ratio is passed to its constructor, so it was checked with r = 16, the paper's."]
+
+
+def test_a_failing_constructor_shows_the_call_verify_made(files, capsys):
+    status, lines, _ = _run(capsys, f"{files / 'constructors.py'}:WeirdCBAM", "--args", "{channels}, 'slow', squeeze={ratio}")
+    assert status == 1 and "raised AssertionError: slow" in lines[0]
+    assert lines[-1] == "verify built it as WeirdCBAM(32, 'slow', squeeze=8); if it is not meant to be called so, pass --args."
+
+
+# --- mistakes ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file, name, text", [
+    ("constructors.py", "ParallelCBAM", "Both maps are computed from F (in parallel)"),
+    ("ultralytics_style.py", "SpatialFirstCBAM", "Spatial attention is applied before channel attention"),
+    ("ultralytics_style.py", "MaxPoolChannelAttention", "Only max pooling is used"),
+    ("ultralytics_style.py", "NoSigmoidChannelAttention", "not squashed into (0, 1)"),
+    ("mine.py", "AvgOnlyChannelAttention", "only average pooling"),
+    ("mine.py", "FrozenChannelAttention", "torch.no_grad()"),
+    ("mine.py", "CBAMAfterAddBottleneck", "after the residual addition"),
+])
+def test_close_but_wrong_classes_get_the_nearest_named_mistake(files, capsys, file, name, text):
+    status, lines, _ = _run(capsys, f"{files / file}:{name}")
+    assert status == 1 and lines[0].startswith("❌") and text.lower() in lines[0].lower() and len(lines) == 1, lines
+
+
+# --- whole models --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["build_model", "Detector"])
+def test_a_detector_is_checked_module_by_module(files, capsys, name):
+    status, lines, _ = _run(capsys, f"{files / 'detector.py'}:{name}")
+    assert status == 1 and len(lines) == 4, lines
+    assert lines[0].startswith("backbone.1 (CBAM): ✅ Passed as a known variant") and "At C = 16, k = 7" in lines[0]
+    assert lines[1].startswith("backbone.3 (CBAM): ✅ Passed as a known variant") and "At C = 32, k = 3" in lines[1]
+    assert lines[2].startswith("backbone.5 (SpatialFirstCBAM): ❌ Spatial attention is applied before channel attention")
+    assert lines[3] == "3 CBAM modules checked: 2 passed, 1 with a mistake."
+
+
+def test_a_model_in_chinese(files, capsys):
+    status, lines, _ = _run(capsys, f"{files / 'detector.py'}:build_model", "--lang", "zh")
+    assert status == 1 and lines[2].startswith("backbone.5（SpatialFirstCBAM）：❌ 你把空间注意力放在了通道注意力之前")
+    assert lines[3] == "共检查了 3 个 CBAM 模块：2 个通过，1 个有错误。"
+
+
+def test_models_of_correct_blocks_pass(files, capsys):
+    status, lines, _ = _run(capsys, f"{files / 'models.py'}:resnet")
+    assert status == 0 and lines == ["layer1.0.cbam (CBAMBlock): ✅ Passed: your CBAMBlock matches the reference.",
+                                     "layer2.0.cbam (CBAMBlock): ✅ Passed: your CBAMBlock matches the reference.",
+                                     "2 CBAM modules checked: 2 passed, 0 with a mistake."]
+    status, lines, _ = _run(capsys, f"{files / 'models.py'}:official_net")
+    assert status == 0 and [line.split(" ")[0] for line in lines[:2]] == ["1", "4"]
+    assert all("Known variant: this is the official code's CBAM" in line for line in lines[:2])
+
+
+@pytest.mark.parametrize("target, argv, message", [
+    ("detector.py:broken", [], "broken() failed (line 33): NameError: name 'undefined_name' is not defined"),
+    ("detector.py:not_a_model", [], "not_a_model() returned int, not an nn.Module"),
+    ("detector.py:plain", [], "found no CBAM module in plain(): none is named like one"),
+    ("detector.py:build_model", ["--kind", "block"], "build_model is a function"),
+    ("detector.py:build_model", ["--args", "{channels}"], "--args is for a class"),
+    ("detector.py:Conv", ["--kind", "model"], "Conv() failed: TypeError"),
+])
+def test_models_that_cannot_be_checked_exit_2(files, capsys, target, argv, message):
+    status, lines, err = _run(capsys, files / target, *argv)
+    assert status == 2 and not lines and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_verify_model_checks_a_model_built_in_python():
+    import cbam_lessons as cl
+
+    passed, text = verify_model(nn.Sequential(nn.Conv2d(3, 24, 3), cl.CBAMBlock(24, 6, 5)), lang="zh")
+    assert passed and text.splitlines() == ["1（CBAMBlock）：✅ 通过：`CBAMBlock` 与参考实现一致。", "共检查了 1 个 CBAM 模块：1 个通过，0 个有错误。"]
+    with pytest.raises(CannotCheck, match="found no CBAM module in Sequential"):
+        verify_model(nn.Sequential(nn.Conv2d(3, 8, 3)))
+
+
+def test_finding_cbam_modules_by_structure_and_by_name():
+    import cbam_lessons as cl
+
+    class CBAMBottleneck(nn.Module):  # named like CBAM, holds one: the search goes on inside
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(8, 8, 3)
+            self.cbam = cl.CBAMBlock(8, 4)
+
+    class SEBlock(nn.Module):  # a channel gate's weights, but not named like one: not CBAM
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2 = nn.Linear(8, 2), nn.Linear(2, 8)
+
+    class LonelySpatial(nn.Module):  # a spatial gate by its weights alone
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(2, 1, 5, padding=2)
+
+    model = nn.Sequential(CBAMBottleneck(), SEBlock(), cl.ChannelAttention(16, 4), LonelySpatial(), nn.Conv2d(2, 1, 7))
+    found = [(path, kind) for path, _, kind in discovery.find_attention_modules(model)]
+    assert found == [("0.cbam", "block"), ("2", "channel"), ("3", "spatial")]
+    assert [s[:3] for s in discovery.settings_from_weights(model[0].cbam)] == [(8, 4, 7)] * 2
+
+
+def test_signatures_map_settings_by_name_position_or_template():
+    class Official(nn.Module):
+        def __init__(self, gate_channels, reduction_ratio=16, pool_types=("avg", "max"), no_spatial=False):
+            super().__init__()
+
+    values = {"channels": 32, "ratio": 8, "kernel_size": 7}
+    names = ("channels", "ratio", "kernel_size")
+    builder = signature.from_signature(Official, names)
+    assert builder.arguments(values) == ((), {"gate_channels": 32, "reduction_ratio": 8}) and "kernel_size" not in builder.takes
+    builder = signature.from_template("{channels}, pool_types=['avg'], reduction_ratio={ratio}", names)
+    assert builder.arguments(values) == ((32,), {"pool_types": ["avg"], "reduction_ratio": 8})
+    assert builder.call_text("CBAM", values) == "CBAM(32, pool_types=['avg'], reduction_ratio=8)"
+
+
+# --- usage -----------------------------------------------------------------------------------
 
 
 def test_the_kind_is_guessed_from_the_name_or_given(files, capsys):
     assert main([f"{files / 'mine.py'}:MyBlock"]) == 0
-    assert main([f"{files / 'mine.py'}:Helper"]) == 2
-    assert "add --kind channel, spatial, block, residual or bottleneck" in capsys.readouterr().err
+    assert main([f"{files / 'mine.py'}:Helper"]) == 2  # no kind in its name, builds without arguments: a model
+    err = capsys.readouterr().err
+    assert "found no CBAM module in Helper()" in err and "add --kind channel, spatial, block, residual or bottleneck" in err
     assert main([f"{files / 'mine.py'}:Helper", "--kind", "block"]) == 1
 
 
 @pytest.mark.parametrize("target, message", [
     ("nowhere.py:ChannelGate", "verify: no file"),
-    ("official.py:Missing", "has no nn.Module class 'Missing' (classes there: ChannelGate, SpatialGate)"),
+    ("mine.py:Missing", "has no nn.Module class or function 'Missing' (nn.Module classes there: AvgOnlyChannelAttention, "
+                        "CBAMAfterAddBottleneck, FrozenChannelAttention, Helper, MyBlock, RoundedChannelAttention)"),
     ("broken.py:Anything", "could not be imported (line 4): NameError: name 'undefined_name' is not defined"),
-    ("official.py", "expected FILE.py:ClassName"),
+    ("official.py", "expected FILE.py:ClassName or FILE.py:build_model"),
 ])
 def test_unusable_targets_get_one_clear_line_and_exit_2(files, capsys, target, message):
     assert main([str(files / target) if target != "official.py" else target]) == 2
@@ -146,3 +582,5 @@ def test_runs_as_a_module(files):
     done = subprocess.run([sys.executable, "-m", "cbam_lessons.verify", f"{files / 'broken.py'}:X"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "Traceback" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "cbam_lessons.verify", "--help"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and '--args "{channels}, reduction_ratio={ratio}' in done.stdout and "Exit status" in done.stdout

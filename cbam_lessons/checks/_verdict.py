@@ -23,6 +23,40 @@ MESSAGES = {
         "检查时把它们设为零。训练之后它们会学到别的权重，不带偏置的 CBAM 的权重也不能一一加载到你的模块里："
         "请传入 `bias=False`，与论文一致。",
     ),
+    # Ultralytics' CBAM (cbam_lessons.verify): correct for its own definition, which is not the paper's.
+    "passed_ultralytics_channel": (
+        "✅ Passed as a known variant: {what} has the structure of Ultralytics' ChannelAttention (RTMDet's channel "
+        "gate), not of the paper's channel attention. It pools by average only, with no max-pooled descriptor, and replaces the shared MLP "
+        "C → C/r → C by one 1×1 convolution C → C with a bias: no bottleneck and no ReLU. At C = {channels} that is "
+        "C² + C = {gate} parameters, against 2·C·(C // r) = {paper_gate} for the paper's MLP at r = {ratio}, and the "
+        "gate never sees a channel's strongest response (in the paper's ablation, ResNet-50 on ImageNet, average "
+        "pooling alone gave 23.14 % top-1 error, average and max together 22.80 %). Weights do not transfer between "
+        "the two.",
+        "✅ 通过（已知的变体）：{what} 的结构与 Ultralytics 的 ChannelAttention（即 RTMDet 的通道门控）相同，而不是论文中的通道注意力。"
+        "它只做平均池化，没有最大池化得到的描述；论文中共享的多层感知机 C → C/r → C，在这里换成了一个带偏置的 1×1 卷积 "
+        "C → C，既没有瓶颈，也没有 ReLU。C = {channels} 时它有 C² + C = {gate} 个参数，而论文的多层感知机在 r = {ratio} "
+        "时只有 2·C·(C // r) = {paper_gate} 个；门控也看不到每个通道最强的响应（论文用 ResNet-50 在 ImageNet 上做的消融实验中，"
+        "只用平均池化时 top-1 错误率为 23.14%，平均池化与最大池化并用时为 22.80%）。两者的权重不能互换。",
+    ),
+    "passed_ultralytics_block": (
+        "✅ Passed as a known variant: {what} has the structure of Ultralytics' CBAM, not of the paper's. Its spatial gate and the order of "
+        "the two gates are the paper's, but its channel gate is RTMDet's: average pooling only, with no max-pooled "
+        "descriptor, and one 1×1 convolution C → C with a bias instead of the shared MLP C → C/r → C (no bottleneck, "
+        "no ReLU).{order} At C = {channels}, k = {k} that is C² + C + 2k² = {block} parameters, against {paper_block} "
+        "for the paper's CBAM at r = {ratio}, and the channel gate never sees a channel's strongest response (in the "
+        "paper's ablation, ResNet-50 on ImageNet, 23.14 % top-1 error with average pooling alone, 22.80 % with both).",
+        "✅ 通过（已知的变体）：{what} 的结构与 Ultralytics 的 CBAM 相同，而不是论文中的 CBAM。它的空间门控和两个门控的先后顺序与论文相同，"
+        "但通道门控是 RTMDet 的：只做平均池化，没有最大池化得到的描述，并用一个带偏置的 1×1 卷积 C → C 代替共享多层感知机 "
+        "C → C/r → C（没有瓶颈，也没有 ReLU）。{order}C = {channels}、k = {k} 时它有 C² + C + 2k² = {block} 个参数，"
+        "而论文的 CBAM 在 r = {ratio} 时只有 {paper_block} 个；通道门控也看不到每个通道最强的响应（论文用 ResNet-50 在 "
+        "ImageNet 上做的消融实验中，只用平均池化时 top-1 错误率为 23.14%，两种池化并用时为 22.80%）。",
+    ),
+    "also_max_mean_order": (
+        " It also stacks the spatial pools as [max; mean], the official code's order; Ultralytics and the paper write "
+        "[mean; max], so its kernel's two input channels are swapped against theirs.",
+        "另外，它按 [max; mean] 的顺序拼接空间池化的结果（与官方代码相同），而 Ultralytics 和论文写的是 [mean; max]，"
+        "所以它的卷积核的两个输入通道与它们的正好对调。",
+    ),
     "not_implemented": (
         "⏳ Not implemented yet: replace the `raise NotImplementedError` in {what} with your code, then run this cell again.",
         "⏳ 尚未实现：请把 {what} 里的 `raise NotImplementedError` 换成你自己的代码，然后重新运行本单元。",

@@ -24,6 +24,7 @@ SETTINGS = [(32, 8, 7, 3, 5, 7), (44, 16, 3, 3, 9, 4)]
 
 
 def _reference_weights(channels: int, ratio: int, kernel_size: int, seed: int = 0):
+    """Known weights for a check: the MLP's W0 (C/r, C) and W1 (C, C/r), and the spatial kernel (1, 2, k, k)."""
     generator = torch.Generator().manual_seed(seed)
     hidden = channels // ratio
     w0 = torch.randn(hidden, channels, generator=generator) / channels**0.5
@@ -33,6 +34,7 @@ def _reference_weights(channels: int, ratio: int, kernel_size: int, seed: int = 
 
 
 def _input(batch, channels, height, width, seed=1):
+    """The checks' input: a seeded standard normal (N, C, H, W), so no value is zero."""
     return torch.randn(batch, channels, height, width, generator=torch.Generator().manual_seed(seed))
 
 
@@ -58,16 +60,25 @@ def _input_shape_in(error_text: str) -> tuple[int, ...] | None:
     return tuple(int(v) for v in found.group(1).split(",")) if found else None
 
 
-def _run(checker, cls, lang, name) -> Verdict:
-    """Run ``checker`` in every setting; the verdicts name the student's class (``name`` if it has none)."""
+def _run(checker, cls, lang, name, settings=None) -> Verdict:
+    """Run ``checker`` in every setting (default :data:`SETTINGS`); the verdicts name the student's class.
+
+    ``checker(cls, lang, what, *setting)`` returns the student's module and a passing note's code (or None),
+    or raises an Outcome. ``name`` stands in for the class's name when it has none.
+    """
     lang = current_language(lang)
     name = getattr(cls, "__name__", name)
+    notes = []
     try:
         require_module_class(cls, lang)
-        for setting in SETTINGS:
-            student = checker(cls, lang, WHAT[lang].format(name=name), *setting)
+        for setting in SETTINGS if settings is None else settings:
+            student, note = checker(cls, lang, WHAT[lang].format(name=name), *setting)
+            notes.append(note)
     except Outcome as outcome:
         return outcome.verdict
+    note = next((n for n in notes if n), None)
+    if note:
+        return verdict(note, lang, what=WHAT[lang].format(name=name))
     biases = [f"{path}.bias" for path, m in student.named_modules()
               if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d)) and m.bias is not None]
     if biases:  # right with the biases at zero, as checked; the exercises ask for none
@@ -134,12 +145,15 @@ def _check_channel(cls, lang, what, channels, ratio, kernel_size, n, h, w):
     if found is None:
         raise Outcome(verdict("wrong_values", lang, diff=(flat - correct).abs().max().item()))
     check_training(student, x, lambda z: channel_map(z, w0, w1), lang, what)
-    return student
+    return student, None
 
 
-def diagnose_channel_attention(cls, lang: str | None = None) -> Verdict:
-    """Check a student's ChannelAttention class; return the Verdict (see :func:`check_channel_attention`)."""
-    return _run(_check_channel, cls, lang, "ChannelAttention")
+def diagnose_channel_attention(cls, lang: str | None = None, *, settings=None) -> Verdict:
+    """Check a student's ChannelAttention class; return the Verdict (see :func:`check_channel_attention`).
+
+    ``settings`` replaces :data:`SETTINGS`: (channels, ratio, kernel_size, batch, height, width) tuples.
+    """
+    return _run(_check_channel, cls, lang, "ChannelAttention", settings)
 
 
 # --- spatial attention ---------------------------------------------------------------------
@@ -200,14 +214,15 @@ def _check_spatial(cls, lang, what, channels, ratio, k, n, h, w):
         raise Outcome(verdict("wrong_values", lang, diff=(out - correct).abs().max().item()))
     order = ("max", "mean") if swapped else ("mean", "max")
     check_training(student, x, lambda z: spatial_map(z, kernel, order), lang, what)
-    if swapped:
-        raise Outcome(verdict("passed_swapped_order", lang))
-    return student
+    return student, "passed_swapped_order" if swapped else None
 
 
-def diagnose_spatial_attention(cls, lang: str | None = None) -> Verdict:
-    """Check a student's SpatialAttention class; return the Verdict (see :func:`check_spatial_attention`)."""
-    return _run(_check_spatial, cls, lang, "SpatialAttention")
+def diagnose_spatial_attention(cls, lang: str | None = None, *, settings=None) -> Verdict:
+    """Check a student's SpatialAttention class; return the Verdict (see :func:`check_spatial_attention`).
+
+    ``settings`` replaces :data:`SETTINGS`, as for :func:`diagnose_channel_attention`.
+    """
+    return _run(_check_spatial, cls, lang, "SpatialAttention", settings)
 
 
 # --- the CBAM block ------------------------------------------------------------------------
@@ -226,9 +241,18 @@ def _check_block(cls, lang, what, channels, ratio, k, n, h, w):
         raise Outcome(verdict("missing_gate", lang, gate="spatial" if lang == "en" else "空间"))
     if not load_by_shape(student, [w0, w1, kernel]):
         raise Outcome(verdict("unexpected_parameters", lang, got=shapes, expected=[(hidden, channels), (channels, hidden), (1, 2, k, k)]))
+    return student, _judge_block(student, x, lambda z: channel_map(z, w0, w1), kernel, lang, what)
+
+
+def _judge_block(student, x, ca, kernel, lang, what) -> str | None:
+    """Compare a block that has its known weights with F'' = Ms(F') ⊗ F', F' = Mc(F) ⊗ F, and train it once.
+
+    ``ca`` computes the channel map with those weights, ``kernel`` is the spatial convolution's. Raises an
+    Outcome naming the mistake; returns "passed_swapped_order" for a block that stacks [max; mean], else None.
+    """
     out = run_forward(student, x, lang, what)
-    ca = lambda z: channel_map(z, w0, w1)  # noqa: E731
-    sa = lambda z: spatial_map(z, kernel)  # noqa: E731
+    orders = {"correct": ("mean", "max"), "passed_swapped_order": ("max", "mean")}
+    sa = lambda z, order=orders["correct"]: spatial_map(z, kernel, order)  # noqa: E731
     f1 = x * ca(x)
     correct = f1 * sa(f1)
     if out.shape != x.shape:
@@ -237,6 +261,7 @@ def _check_block(cls, lang, what, channels, ratio, k, n, h, w):
     g1 = x * sa(x)
     found = match(out, [
         ("correct", correct),
+        ("passed_swapped_order", f1 * sa(f1, orders["passed_swapped_order"])),
         ("spatial_first", g1 * ca(g1)),
         ("parallel", x * ca(x) * sa(x)),
         ("added_to_input", x + correct), ("added_to_input", f1 + correct), ("added_to_input", x + x * ca(x) * sa(f1)),
@@ -247,19 +272,22 @@ def _check_block(cls, lang, what, channels, ratio, k, n, h, w):
     if found == "missing_gate":
         gate_en = "channel" if close(out, f1) else "spatial"
         raise Outcome(verdict(found, lang, gate=gate_en if lang == "en" else {"channel": "通道", "spatial": "空间"}[gate_en]))
-    if found not in (None, "correct"):
-        raise Outcome(verdict(found, lang))
     if found is None:
         raise Outcome(verdict("wrong_values", lang, diff=(out - correct).abs().max().item()))
+    if found not in orders:
+        raise Outcome(verdict(found, lang))
 
     def cbam(z):
         refined = z * ca(z)
-        return refined * sa(refined)
+        return refined * sa(refined, orders[found])
 
     check_training(student, x, cbam, lang, what)
-    return student
+    return None if found == "correct" else found
 
 
-def diagnose_cbam_block(cls, lang: str | None = None) -> Verdict:
-    """Check a student's CBAMBlock class; return the Verdict (see :func:`check_cbam_block`)."""
-    return _run(_check_block, cls, lang, "CBAMBlock")
+def diagnose_cbam_block(cls, lang: str | None = None, *, settings=None) -> Verdict:
+    """Check a student's CBAMBlock class; return the Verdict (see :func:`check_cbam_block`).
+
+    ``settings`` replaces :data:`SETTINGS`, as for :func:`diagnose_channel_attention`.
+    """
+    return _run(_check_block, cls, lang, "CBAMBlock", settings)
