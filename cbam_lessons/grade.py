@@ -1,96 +1,320 @@
-"""Grade student notebooks: run each one headless and collect every exercise's verdict.
+"""Grade student notebooks: run each one afresh and grade its exercises with the installed package's checkers.
 
-    python -m cbam_lessons.grade NOTEBOOK_OR_FOLDER... [--csv FILE] [--timeout SECONDS]
+    python -m cbam_lessons.grade NOTEBOOK_OR_FOLDER... [--jobs N] [--points FILE] [--min-score N | P%]
+        [--json FILE] [--junit FILE] [--csv FILE] [--feedback DIR | -] [--timeout S] [--cell-timeout S] [--book DIR]
 
-Each notebook is executed in memory by nbclient, in its own folder, with a time limit for the whole
-notebook; the files are never modified. Every cell that calls a checker (``check_channel_attention(MyClass)``,
-...) is one exercise, and its printed verdict is read back into its message code: ``passed``, ``not yet``
-or the mistake's code (``only_avg``, ``no_grad_context``, ...). A notebook that is not a notebook, crashes
-its kernel or runs past the limit gets a row that says so. The table has one row per notebook and one
-column per exercise; ``--csv`` writes one line per notebook and exercise with the full message.
+How one notebook is graded:
+
+1. **Which exercises.** Its chapter is the book's chapter with the same number (the file name's first two
+   digits), in the notebook's language (its ``language`` metadata). That chapter's student notebook, as
+   :mod:`cbam_lessons.student_notebooks` generates it, lists the exercises: the k-th cell that calls a checker is
+   exercise ``NN.k`` (``03.2`` is chapter 3's second), whatever the student named things. The object graded is
+   the checker call's first argument in the student's cell (in the generated notebook's if the call is gone).
+   A cell whose checker lines (the import and the call) differ from the generated notebook's is flagged.
+2. **A fresh run.** A copy is executed in memory (the file is never written), every stored output (and tag, such
+   as ``skip-execution``) cleared first, in a new kernel in the notebook's folder, single-threaded under the book's
+   numerics profile. A cell that raises is recorded and the next one runs; a cell that runs past ``--cell-timeout``
+   is interrupted (and flagged); the whole notebook has ``--timeout``. An exercise whose cell never ran is ``not run``.
+3. **The package's checkers.** Then one cell the grader adds imports a fresh copy of ``cbam_lessons`` from the
+   installed package's folder (never the student's folder, and not the modules the notebook loaded, which it may
+   have patched), and calls each exercise's ``diagnose_*`` function on the object. Verdicts travel as JSON
+   through a file in a new temporary folder, never through printed text, which a student can forge. A ``check_*``
+   name the notebook rebound, and a ``cbam_lessons`` module it loaded from elsewhere, are flagged.
+
+An exercise's result is ``passed``, ``not yet``, the mistake's code (``only_avg``, ...), ``not run``, ``not
+graded`` (the notebook stopped before grading), ``missing`` or ``error: NAME`` (the object is not defined, and
+why), ``not own code`` (it is, or inherits from, the book's own) or ``checker error``. A passed exercise earns its
+points (:data:`POINTS`, or those of ``--points FILE``: JSON ``{"01.1": 5}`` or TOML ``"01.1" = 5``); the rest
+earn none. With ``--min-score``, the exit status is 1 if a notebook scores below it or could not be graded in
+full; it is 2 for a usage error, else 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
+import json
+import multiprocessing
+import os
 import re
-import string
+import subprocess
 import sys
+import tempfile
 import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
-from .checks import MESSAGES
+import nbformat
+
 from .labels import pad, width
+from .numerics import environment
+from .student_notebooks import notebook_language, student_version
 
-_CHECK_CALL = re.compile(r"^\s*(check_\w+)\(\s*([\w.]+)", re.M)
-_NOT_YET = "not yet"
+#: Points per exercise, ``chapter.exercise``: what a pass earns. ``--points FILE`` overrides any of them.
+POINTS = {
+    "01.1": 10, "02.1": 10, "03.1": 10, "03.2": 10, "04.1": 5,
+    "05.1": 10, "06.1": 5, "07.1": 10, "08.1": 5, "09.1": 10,
+}
+
+_PACKAGE = Path(__file__).resolve().parent
+#: The book next to the package: there in a clone of the repository (``pip install -e .``), not in a wheel.
+_BOOK = _PACKAGE.parent / "book"
+#: ``--feedback -``: print the feedback instead of writing files.
+_STDOUT = Path("-")
+#: A checker call, ``check_channel_attention(MyClass, ...)``: the checker and the name of the object it checks.
+_CALL = re.compile(r"^\s*(check_\w+)\(\s*([A-Za-z_]\w*)", re.M)
+#: The lines of an exercise cell that belong to the book, not to the student: the checkers' import and call.
+_CHECKER_LINE = re.compile(r"^\s*(from cbam_lessons\.checks import |check_\w+\()")
+
+#: What the grader says, (English, Chinese); the checkers' own verdicts come from cbam_lessons.checks.
+_TEXT = {
+    # problems with a notebook as a whole
+    "not_a_notebook": ("not a notebook ({error}): the file cannot be read as a Jupyter notebook",
+                       "不是笔记本（{error}）：这个文件无法作为 Jupyter 笔记本读取"),
+    "unknown_chapter": ("{name} is no chapter's student notebook: its name must start with the number of a chapter "
+                        "that has exercises, as the student notebooks' names do (01_channel_attention.ipynb)",
+                        "{name} 不是任何一章的学生笔记本：文件名必须以有练习的那一章的章号开头，"
+                        "与学生笔记本的文件名一致（例如 01_channel_attention.ipynb）"),
+    "time_limit": ("ran past the {seconds:g} s limit", "运行超过了 {seconds:g} 秒的时限"),
+    "kernel_died": ("the kernel died: it crashed or exited", "内核崩溃或退出了"),
+    "could_not_run": ("could not run: {error}", "无法运行：{error}"),
+    "grading_failed": ("the grading cell failed: {error}", "评分单元出错：{error}"),
+    # flags: things a teacher should look at, which do not change the points
+    "edited": ("{id}: the checker cell was edited: the student notebook's line `{line}` is missing or changed",
+               "{id}：检查器所在的单元被改动过：学生笔记本中的 `{line}` 这一行不见了或被修改了"),
+    "no_checker_cell": ("{id}: no cell calls {checker}; graded `{name}`, the name the student notebook uses",
+                        "{id}：没有任何单元调用 {checker}；评分时按学生笔记本中的名字 `{name}` 查找"),
+    "redefined": ("{checker} was redefined in the notebook; the grade used the package's own",
+                  "笔记本中重新定义了 {checker}；评分用的是软件包自带的检查器"),
+    "interrupted": ("the cell that starts `{line}` ran past the {seconds:g} s cell limit and was interrupted",
+                    "以 `{line}` 开头的单元运行超过了 {seconds:g} 秒的单元时限，被中断了"),
+    "foreign_module": ("{module} was loaded from {file}, not from the installed package; the grade used the "
+                       "installed one",
+                       "{module} 是从 {file} 加载的，而不是从已安装的软件包；评分用的是已安装的软件包"),
+    # results that the grader, not a checker, gives an exercise
+    "missing": ("❌ `{name}` is not defined after the notebook ran. Keep the name the exercise gives it, and run "
+                "its cell.", "❌ 笔记本运行完后，`{name}` 没有定义。请保留练习给出的名字，并运行它所在的单元。"),
+    "cell_raised": ("❌ `{name}` is not defined: its cell raised {error}. Fix that line and run the cell again.",
+                    "❌ `{name}` 没有定义：它所在的单元抛出了 {error}。请修改出错的那一行，然后重新运行该单元。"),
+    "not_own_code": ("❌ `{name}` is, or inherits from, the book's own {module}: write the exercise yourself "
+                     "instead of importing it.",
+                     "❌ `{name}` 就是本书软件包中的 {module}（或继承自它）：请自己完成练习，而不是导入现成的实现。"),
+    "checker_error": ("❌ The checker itself failed on `{name}` ({error}). Tell your teacher: this is the book's bug, "
+                      "not yours.", "❌ 检查器在检查 `{name}` 时自身出错（{error}）。请告诉老师：这是本书的问题，不是你的。"),
+    "not_run": ("❌ This exercise's cell never ran: the notebook stopped before it ({problem}).",
+                "❌ 这道练习所在的单元没有运行：笔记本在运行到它之前就停止了（{problem}）。"),
+    "not_graded": ("❌ Not graded: {problem}.", "❌ 没有评分：{problem}。"),
+    # the feedback file
+    "title": ("# Feedback on {notebook}", "# {notebook} 的批改反馈"),
+    "score": ("**Score: {score:g} of {total:g} points.**", "**得分：{score:g} 分（满分 {total:g} 分）。**"),
+    "problem": ("The notebook could not be graded in full: {problem}.", "这个笔记本未能全部评分：{problem}。"),
+    "exercise": ("## Exercise {id}: `{name}`, {got:g} of {points:g} points",
+                 "## 练习 {id}：`{name}`，{got:g} 分（满分 {points:g} 分）"),
+    "flags": ("## For your teacher to look at", "## 需要老师查看的地方"),
+}
 
 
-def _pattern(template: str) -> re.Pattern:
-    """A regex that matches the messages a template produces: each {field} becomes a lazy wildcard."""
-    parts = []
-    for literal, field_name, _, _ in string.Formatter().parse(template):
-        parts.append(re.escape(literal))
-        if field_name is not None:
-            parts.append(".*?")
-    return re.compile("".join(parts) + r"\Z", re.S)
+def _say(code: str, lang: str = "en", **fields) -> str:
+    """The grader's text ``code`` in ``lang`` (``en`` or ``zh``), its fields filled."""
+    return _TEXT[code][lang == "zh"].format(**fields)
 
 
-# Longest templates first, so that a message is read as the most specific code it matches.
-_TEMPLATES = sorted(((code, _pattern(text)) for code, pair in MESSAGES.items() for text in pair
-                     if not code.startswith("hint_")), key=lambda item: -len(item[1].pattern))
+@dataclass(frozen=True)
+class _Note:
+    """A problem or a flag, kept as its code and fields so that it can be said in either language."""
+
+    code: str
+    fields: dict = field(default_factory=dict)
+
+    def text(self, lang: str = "en") -> str:
+        return _say(self.code, lang, **self.fields)
 
 
-def verdict_code(message: str) -> str | None:
-    """The message code a printed verdict came from, in either language; None if it is not a verdict."""
-    return next((code for code, pattern in _TEMPLATES if pattern.match(message.strip())), None)
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise in a student's notebook: ``id`` (``03.2``), its ``checker``, the ``name`` of the object it grades,
+    its ``points``, and the index of the student's cell that calls the checker (None if no cell does)."""
+
+    id: str
+    checker: str
+    name: str
+    points: float
+    cell: int | None
+
+
+@dataclass(frozen=True)
+class Graded:
+    """An exercise's result (``passed``, ``not yet``, a mistake's code, ...) and the message that explains it."""
+
+    exercise: Exercise
+    result: str
+    message: str
+
+    @property
+    def points(self) -> float:
+        return self.exercise.points if self.result == "passed" else 0
 
 
 @dataclass
-class _Result:
-    """One notebook's grades: exercise -> (result, message), and a problem with the notebook as a whole."""
+class Result:
+    """One notebook's grades, with what went wrong with it as a whole (``problem``) and what to look at (``flags``)."""
 
     notebook: Path
-    exercises: dict[str, tuple[str, str]] = field(default_factory=dict)
-    problem: str = ""
+    chapter: str = ""
+    lang: str = "en"
+    exercises: list[Graded] = field(default_factory=list)
+    flags: list[_Note] = field(default_factory=list)
+    problem: _Note | None = None
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(g.points for g in self.exercises)
+
+    @property
+    def max_score(self) -> float:
+        return sum(g.exercise.points for g in self.exercises)
 
 
-def _exercise_results(cell) -> list[tuple[str, str, str]]:
-    """(exercise, result, message) for each checker call in a code cell, from its outputs."""
-    calls = _CHECK_CALL.findall(cell.source)
-    text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
-    verdicts = [line for line in text.splitlines() if line[:1] in "✅❌⏳"]
-    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    results = []
-    for i, (function, cls) in enumerate(calls):
-        name = f"{function}({cls})"
-        if i < len(verdicts):
-            code = verdict_code(verdicts[i]) or "unrecognised"
-            result = "passed" if code.startswith("passed") else _NOT_YET if code == "not_implemented" else code
-            results.append((name, result, verdicts[i]))
-        elif errors:
-            results.append((name, f"error: {errors[0].get('ename', '')}", errors[0].get("evalue", "")[:200]))
+# --- Which exercises a notebook has -----------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=None)
+def _reference(book: Path, lang: str, chapter: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(checker, object name, its cell's checker lines) per exercise of the chapter's generated student notebook."""
+    student = student_version(nbformat.read(book / lang / chapter, as_version=4), chapter)
+    found = []
+    for cell in student.cells if student else []:
+        if cell.cell_type == "code":
+            lines = tuple(line.strip() for line in cell.source.splitlines() if _CHECKER_LINE.match(line))
+            found += [(checker, name, lines) for checker, name in _CALL.findall(cell.source)]
+    return tuple(found)
+
+
+def _chapter(book: Path, lang: str, path: Path) -> str:
+    """The file name of the book's chapter with the number ``path``'s name starts with; "" if there is none."""
+    number = path.name[:2]
+    chapters = sorted((book / lang).glob(f"{number}_*.ipynb")) if number.isdigit() else []
+    return chapters[0].name if chapters else ""
+
+
+def _cell_calling(notebook: nbformat.NotebookNode, checker: str) -> int | None:
+    """The index of the first code cell that calls ``checker``, or None."""
+    return next((i for i, cell in enumerate(notebook.cells)
+                 if cell.cell_type == "code" and checker in dict(_CALL.findall(cell.source))), None)
+
+
+def _exercises(notebook, path: Path, book: Path, points: dict) -> tuple[str, list[Exercise], list[_Note]] | _Note:
+    """The notebook's chapter, exercises and the flags its checker cells raise, or the problem that it has none."""
+    lang = notebook_language(notebook)
+    chapter = _chapter(book, lang, path)
+    reference = _reference(book, lang, chapter) if chapter else ()
+    if not reference:
+        return _Note("unknown_chapter", {"name": path.name})
+    exercises, flags = [], []
+    for number, (checker, name, lines) in enumerate(reference, 1):
+        exercise_id = f"{chapter[:2]}.{number}"
+        cell = _cell_calling(notebook, checker)
+        if cell is None:
+            flags.append(_Note("no_checker_cell", {"id": exercise_id, "checker": checker, "name": name}))
         else:
-            results.append((name, "not run", ""))
-    return results
+            source = notebook.cells[cell].source
+            name = dict(_CALL.findall(source))[checker]  # the student's own name for it, if they renamed it
+            present = {line.strip() for line in source.splitlines()}
+            changed = [line for line in lines if line not in present]
+            if changed:
+                flags.append(_Note("edited", {"id": exercise_id, "line": changed[0]}))
+        exercises.append(Exercise(exercise_id, checker, name, points[exercise_id], cell))
+    return Path(chapter).stem, exercises, flags
 
 
-def grade_notebook(path: Path, timeout: float = 600, kernel: str = "python3") -> _Result:
-    """Execute a copy of ``path`` in memory and return its grades; the file is only read."""
-    import nbclient
-    import nbformat
+# --- Running a notebook ------------------------------------------------------------------------------------------
 
-    result = _Result(path)
+#: The cell the grader appends: a fresh cbam_lessons from the installed folder grades the notebook's objects.
+_GRADING_CELL = """\
+def _cbam_lessons_grade(root={root!r}):
+    import importlib, sys
+    loaded = {{name: module for name, module in sys.modules.items() if name.partition(".")[0] == "cbam_lessons"}}
+    for name in loaded:
+        del sys.modules[name]
+    sys.path.insert(0, root)
     try:
-        notebook = nbformat.read(path, as_version=4)
-    except Exception as err:  # noqa: BLE001 - any unreadable file is a row, not a crash
-        result.problem = f"not a notebook ({type(err).__name__})"
-        return result
-    client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name=kernel, allow_errors=True,
-                                     resources={"metadata": {"path": str(path.parent.resolve())}})
-    # One limit for the whole notebook: a watchdog stops the kernel if the total runs past it.
+        grade = importlib.import_module("cbam_lessons.grade")
+    finally:
+        sys.path.remove(root)
+    files = {{name: getattr(module, "__file__", None) or "" for name, module in loaded.items()}}
+    grade.in_kernel(globals(), {plan!r}, {lang!r}, {out!r}, files)
+
+
+_cbam_lessons_grade()
+"""
+
+
+def _inside(file: str, folder: Path) -> bool:
+    """Whether ``file`` is a path inside ``folder``."""
+    return bool(file) and Path(file).resolve().is_relative_to(folder)
+
+
+def _borrowed_from(obj) -> str:
+    """The cbam_lessons module that ``obj`` is from, or that a class inherits from; "" for the student's own code."""
+    modules = (getattr(c, "__module__", None) or "" for c in getattr(obj, "__mro__", (obj,)))
+    return next((m for m in modules if m.partition(".")[0] == "cbam_lessons"), "")
+
+
+def _verdict(namespace: dict, exercise: dict, lang: str, checks) -> dict:
+    """The result and message of one exercise: its checker's verdict on the object the notebook defines."""
+    name = exercise["name"]
+    if name not in namespace:
+        return {"result": "missing", "message": _say("missing", lang, name=name)}
+    borrowed = _borrowed_from(namespace[name])
+    if borrowed:
+        return {"result": "not own code", "message": _say("not_own_code", lang, name=name, module=borrowed)}
+    diagnose = getattr(checks, exercise["checker"].replace("check_", "diagnose_", 1))
+    try:
+        verdict = diagnose(namespace[name], lang)
+    except Exception as err:  # noqa: BLE001 - a checker's own bug must not stop the other exercises
+        error = f"{type(err).__name__}: {err}"
+        return {"result": "checker error", "message": _say("checker_error", lang, name=name, error=error)}
+    result = {"passed": "passed", "not_implemented": "not yet"}.get(verdict.status, verdict.code)
+    return {"result": result, "message": verdict.message}
+
+
+def _genuine(function, name: str) -> bool:
+    """Whether ``function`` is the package's checker ``name``, not a look-alike the notebook defined."""
+    code = getattr(function, "__code__", None)
+    return getattr(function, "__name__", None) == name and code is not None and _inside(code.co_filename, _PACKAGE)
+
+
+def in_kernel(namespace: dict, plan: list[dict], lang: str, out: str, loaded: dict[str, str]) -> None:
+    """Grade each exercise of ``plan`` on the object ``namespace`` holds; write the verdicts and flags to ``out``.
+
+    Runs in the student's kernel after the notebook, from the fresh copy of the package that the grading cell
+    imported from the installed folder. ``loaded`` maps the package's modules the notebook had loaded to their files.
+    """
+    from . import checks
+
+    flags = [{"code": "foreign_module", "fields": {"module": module, "file": file or "?"}}
+             for module, file in sorted(loaded.items()) if not _inside(file, _PACKAGE)]
+    flags += [{"code": "redefined", "fields": {"checker": e["checker"]}} for e in plan
+              if e["checker"] in namespace and not _genuine(namespace[e["checker"]], e["checker"])]
+    verdicts = {e["id"]: _verdict(namespace, e, lang, checks) for e in plan}
+    Path(out).write_text(json.dumps({"exercises": verdicts, "flags": flags}, ensure_ascii=False), encoding="utf-8")
+
+
+def _first_error(cell) -> str:
+    """``Name: value`` of the first error a cell raised in this run, or ""."""
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    return f"{errors[0].get('ename', '')}: {errors[0].get('evalue', '')[:200]}" if errors else ""
+
+
+def _execute(client, timeout: float) -> _Note | None:
+    """Run the notebook of ``client`` under one time limit for the whole notebook; the problem if it stopped early."""
+    import nbclient
+
     expired = threading.Event()
 
     def stop():
@@ -102,22 +326,239 @@ def grade_notebook(path: Path, timeout: float = 600, kernel: str = "python3") ->
     watchdog = threading.Timer(timeout, stop)
     watchdog.start()
     try:
-        client.execute()
-    except nbclient.exceptions.CellTimeoutError:
-        result.problem = f"ran past the {timeout:g} s limit"
+        # The book's numerics profile (one thread per kernel); the kernel's own stderr is not the grader's to show.
+        client.execute(env=environment(), stderr=subprocess.DEVNULL)
+        problem = None
     except nbclient.exceptions.DeadKernelError:
-        result.problem = "the kernel died (crashed or exited)"
+        problem = _Note("kernel_died")
     except Exception as err:  # noqa: BLE001 - a notebook that cannot run is a row, not a crash
-        result.problem = f"could not run: {type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else ''}"
+        problem = _Note("could_not_run", {"error": f"{type(err).__name__}: {(str(err).splitlines() or [''])[0][:160]}"})
     finally:
         watchdog.cancel()
-    if expired.is_set():
-        result.problem = f"ran past the {timeout:g} s limit"
+    return _Note("time_limit", {"seconds": timeout}) if expired.is_set() else problem
+
+
+def _run(notebook, path: Path, exercises: list[Exercise], lang: str, timeout: float, cell_timeout: float):
+    """Execute ``notebook`` with its outputs cleared and the grading cell at its end: (verdicts or None, problem)."""
+    import nbclient
+
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            for name, outcome, message in _exercise_results(cell):
-                result.exercises[name] = (outcome, message)
+            cell.outputs, cell.execution_count = [], None
+            cell.metadata.pop("tags", None)  # so that a skip-execution tag cannot keep a cell from running
+    plan = [{"id": e.id, "checker": e.checker, "name": e.name} for e in exercises]
+    with tempfile.TemporaryDirectory(prefix="cbam-grade-") as folder:
+        out = Path(folder) / "verdicts.json"
+        source = _GRADING_CELL.format(root=str(_PACKAGE.parent), plan=plan, lang=lang, out=str(out))
+        grading = nbformat.v4.new_code_cell(source)
+        notebook.cells.append(grading)
+        client = nbclient.NotebookClient(notebook, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
+                                         kernel_name="python3",
+                                         resources={"metadata": {"path": str(path.parent.resolve())}})
+        problem = _execute(client, timeout)
+        notebook.cells.remove(grading)
+        verdicts = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
+    if verdicts is None and problem is None:
+        problem = _Note("grading_failed", {"error": _first_error(grading) or "no verdicts written"})
+    return verdicts, problem
+
+
+def _interrupted(notebook, cell_timeout: float) -> list[_Note]:
+    """A flag for each cell of the run that was interrupted at the cell limit."""
+    return [_Note("interrupted", {"line": (cell.source.strip().splitlines() or [""])[0][:60], "seconds": cell_timeout})
+            for cell in notebook.cells if cell.cell_type == "code"
+            and any(o.get("ename") == "KeyboardInterrupt" for o in cell.get("outputs", []))]
+
+
+def _graded(exercise: Exercise, notebook, verdicts: dict | None, problem: _Note | None, lang: str) -> Graded:
+    """One exercise's grade, from its cell in the run and the verdict the grading cell wrote."""
+    cell = notebook.cells[exercise.cell] if exercise.cell is not None else None
+    if cell is not None and cell.execution_count is None:
+        return Graded(exercise, "not run", _say("not_run", lang, problem=problem.text(lang)))
+    if verdicts is None:
+        return Graded(exercise, "not graded", _say("not_graded", lang, problem=problem.text(lang)))
+    found = verdicts["exercises"][exercise.id]
+    error = _first_error(cell) if cell is not None else ""
+    if found["result"] == "missing" and error:
+        message = _say("cell_raised", lang, name=exercise.name, error=error)
+        return Graded(exercise, f"error: {error.partition(':')[0]}", message)
+    return Graded(exercise, found["result"], found["message"])
+
+
+def grade_notebook(path: Path, book: Path = _BOOK, points: dict | None = None, timeout: float = 600,
+                   cell_timeout: float = 300) -> Result:
+    """Grade the student notebook ``path`` (the file is only read) against the chapters under ``book``."""
+    start = time.monotonic()
+    result = Result(Path(path))
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception as err:  # noqa: BLE001 - any unreadable file is a row, not a crash
+        result.problem = _Note("not_a_notebook", {"error": type(err).__name__})
+        return result
+    result.lang = notebook_language(notebook)
+    planned = _exercises(notebook, result.notebook, Path(book), {**POINTS, **(points or {})})
+    if isinstance(planned, _Note):
+        result.problem = planned
+        return result
+    result.chapter, exercises, result.flags = planned
+    verdicts, result.problem = _run(notebook, result.notebook, exercises, result.lang, timeout, cell_timeout)
+    result.flags += _interrupted(notebook, cell_timeout)
+    result.flags += [_Note(f["code"], f["fields"]) for f in (verdicts or {}).get("flags", [])]
+    result.exercises = [_graded(e, notebook, verdicts, result.problem, result.lang) for e in exercises]
+    result.seconds = time.monotonic() - start
     return result
+
+
+def _grade_all(paths: list[Path], jobs: int, **options) -> list[Result]:
+    """Grade ``paths``, ``jobs`` notebooks at a time, saying each one's time as it ends; results in ``paths``' order."""
+    if jobs == 1:
+        return [_said(grade_notebook(path, **options)) for path in paths]
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(grade_notebook, path, **options) for path in paths]
+        for future in as_completed(futures):
+            _said(future.result())
+        return [future.result() for future in futures]
+
+
+def _said(result: Result) -> Result:
+    """``result``, after one line on stderr with its score and time."""
+    problem = f" ({result.problem.text()})" if result.problem else ""
+    print(f"graded {result.notebook}: {result.score:g}/{result.max_score:g} points in {result.seconds:.1f} s{problem}",
+          file=sys.stderr, flush=True)
+    return result
+
+
+# --- Reports -----------------------------------------------------------------------------------------------------
+
+
+def _table(results: list[Result]) -> str:
+    """Notebook x exercise, with score, time and problem, then how many passed each exercise; display-width padded."""
+    ids = sorted({g.exercise.id for r in results for g in r.exercises})
+    header = ["notebook", *ids, "score", "time", "problem"]
+    rows = [[str(r.notebook), *({g.exercise.id: g.result for g in r.exercises}.get(i, "—") for i in ids),
+             f"{r.score:g}/{r.max_score:g}", f"{r.seconds:.1f} s", r.problem.text() if r.problem else "—"]
+            for r in results]
+    attempts = {i: [g.result for r in results for g in r.exercises if g.exercise.id == i] for i in ids}
+    summary = ["passed", *(f"{attempts[i].count('passed')}/{len(attempts[i])}" for i in ids), "", "", ""]
+    table = [header, *rows, summary]
+    widths = [max(width(row[i]) for row in table) for i in range(len(header))]
+    return "\n".join("  ".join(pad(cell, w) for cell, w in zip(row, widths)).rstrip() for row in table)
+
+
+def _json_report(results: list[Result]) -> dict:
+    """Every notebook's grades, exercise by exercise, as plain data."""
+    return {"notebooks": [{
+        "notebook": str(r.notebook), "chapter": r.chapter, "language": r.lang, "score": r.score,
+        "max_score": r.max_score, "seconds": round(r.seconds, 2), "problem": r.problem.text() if r.problem else None,
+        "flags": [f.text() for f in r.flags],
+        "exercises": [{"id": g.exercise.id, "checker": g.exercise.checker, "name": g.exercise.name, "result": g.result,
+                       "points": g.points, "max_points": g.exercise.points, "message": g.message} for g in r.exercises],
+    } for r in results]}
+
+
+def _junit(results: list[Result]) -> ElementTree.ElementTree:
+    """JUnit XML: one test suite per notebook, one test case per exercise (a failure unless passed)."""
+    suites = ElementTree.Element("testsuites", name="cbam_lessons.grade")
+    for r in results:
+        suite = ElementTree.SubElement(suites, "testsuite", name=str(r.notebook),
+                                       tests=str(len(r.exercises) + bool(r.problem)),
+                                       failures=str(sum(g.result != "passed" for g in r.exercises)),
+                                       errors=str(int(bool(r.problem))), time=f"{r.seconds:.3f}")
+        properties = ElementTree.SubElement(suite, "properties")
+        for name, value in (("score", r.score), ("max_score", r.max_score)):
+            ElementTree.SubElement(properties, "property", name=name, value=f"{value:g}")
+        for g in r.exercises:
+            name = f"{g.exercise.id} {g.exercise.name}"
+            case = ElementTree.SubElement(suite, "testcase", classname=r.chapter, name=name)
+            if g.result != "passed":
+                ElementTree.SubElement(case, "failure", type=g.result, message=g.result).text = g.message
+        if r.problem:
+            case = ElementTree.SubElement(suite, "testcase", classname=r.chapter, name="notebook")
+            ElementTree.SubElement(case, "error", message=r.problem.text())
+        if r.flags:
+            ElementTree.SubElement(suite, "system-out").text = "\n".join(f.text() for f in r.flags)
+    return ElementTree.ElementTree(suites)
+
+
+def _write_csv(results: list[Result], path: Path) -> None:
+    """One line per notebook and exercise, with the full message; a notebook's problem on a line of its own."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["notebook", "exercise", "result", "points", "max_points", "message"])
+        for r in results:
+            if r.problem:
+                writer.writerow([r.notebook, "", "problem", "", "", r.problem.text()])
+            for g in r.exercises:
+                writer.writerow([r.notebook, g.exercise.id, g.result, f"{g.points:g}", f"{g.exercise.points:g}",
+                                 g.message])
+
+
+def _feedback(result: Result) -> str:
+    """A student's feedback in Markdown, in their notebook's language, with the checkers' own messages."""
+    lang = result.lang
+    lines = [_say("title", lang, notebook=result.notebook.name), "",
+             _say("score", lang, score=result.score, total=result.max_score), ""]
+    if result.problem:
+        lines += [_say("problem", lang, problem=result.problem.text(lang)), ""]
+    for g in result.exercises:
+        heading = _say("exercise", lang, id=g.exercise.id, name=g.exercise.name, got=g.points, points=g.exercise.points)
+        lines += [heading, "", g.message, ""]
+    if result.flags:
+        lines += [_say("flags", lang), "", *(f"- {f.text(lang)}" for f in result.flags), ""]
+    return "\n".join(lines)
+
+
+def _write_feedback(results: list[Result], folder: Path) -> None:
+    """``folder/<the notebook's path below the notebooks' common folder>.md`` for each notebook."""
+    common = Path(os.path.commonpath([r.notebook.resolve().parent for r in results]))
+    for r in results:
+        target = folder / r.notebook.resolve().relative_to(common).with_suffix(".md")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_feedback(r), encoding="utf-8")
+
+
+# --- The command -------------------------------------------------------------------------------------------------
+
+
+def _points_file(text: str) -> dict[str, float]:
+    """The points a JSON or TOML file gives exercises (``{"01.1": 5}``), checked against :data:`POINTS`."""
+    path = Path(text)
+    try:
+        if path.suffix == ".toml":
+            import tomllib  # Python 3.11+
+
+            points = tomllib.loads(path.read_text(encoding="utf-8"))
+        else:
+            points = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, ImportError) as err:
+        raise argparse.ArgumentTypeError(f"cannot read {path} ({type(err).__name__}: {err}); it should map "
+                                         'exercises to points, in JSON ({"01.1": 5}) or TOML ("01.1" = 5, Python 3.11+)'
+                                         ) from None
+    if not isinstance(points, dict):
+        raise argparse.ArgumentTypeError(f'{path} should map exercises to points, e.g. {{"01.1": 5}}')
+    unknown = sorted(set(points) - set(POINTS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"{path} names no such exercise: {', '.join(unknown)}; "
+                                         f"the exercises are {', '.join(POINTS)}")
+    wrong = sorted(k for k, v in points.items() if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0)
+    if wrong:
+        raise argparse.ArgumentTypeError(f"{path}: the points of {', '.join(wrong)} must be numbers of at least 0")
+    return points
+
+
+def _min_score(text: str) -> tuple[float, bool]:
+    """``--min-score``: (points, False), or (percent of the notebook's maximum, True) for ``80%``."""
+    try:
+        value = float(text.removesuffix("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a score: give points (16) or a percentage (80%)") from None
+    return value, text.endswith("%")
+
+
+def _below(result: Result, minimum: tuple[float, bool]) -> bool:
+    """Whether a notebook scores below the minimum, or could not be graded in full."""
+    value, percent = minimum
+    return result.problem is not None or result.score < (value * result.max_score / 100 if percent else value)
 
 
 def _notebooks_in(targets: list[Path]) -> list[Path]:
@@ -131,47 +572,71 @@ def _notebooks_in(targets: list[Path]) -> list[Path]:
     return found
 
 
-def _table(results: list[_Result]) -> str:
-    """Notebook x exercise, with a column for problems; padded by display width."""
-    exercises = list(dict.fromkeys(name for r in results for name in r.exercises))
-    header = ["notebook", *exercises, "problem"]
-    rows = [[str(r.notebook), *(r.exercises.get(e, ("—", ""))[0] for e in exercises), r.problem or "—"]
-            for r in results]
-    widths = [max(width(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return "\n".join("  ".join(pad(cell, w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows])
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cbam_lessons.grade", description=__doc__.splitlines()[0])
+    parser.add_argument("targets", nargs="+", type=Path, help="student notebooks, or folders of them")
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks graded at once, one kernel each (default 1)")
+    parser.add_argument("--points", type=_points_file, default={}, help="a JSON or TOML file of points per exercise")
+    parser.add_argument("--min-score", type=_min_score,
+                        help="exit 1 if a notebook scores less: points, or a percentage (80%%)")
+    parser.add_argument("--json", type=Path, help="also write the grades to this JSON file")
+    parser.add_argument("--junit", type=Path, help="also write the grades as JUnit XML to this file")
+    parser.add_argument("--csv", type=Path, help="also write the grades to this CSV file")
+    parser.add_argument("--feedback", type=Path, help="write each student's feedback (Markdown, in the notebook's "
+                        "language) into this folder, or print it after the table with -")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per notebook (default 600)")
+    parser.add_argument("--cell-timeout", type=float, default=300,
+                        help="seconds before a cell is interrupted (default 300)")
+    parser.add_argument("--book", type=Path, default=_BOOK, help="the book's folder, whose chapters list the exercises "
+                        "(default: the book beside the installed package)")
+    return parser
 
 
-def _write_csv(results: list[_Result], path: Path) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["notebook", "exercise", "result", "message"])
-        for r in results:
-            if r.problem:
-                writer.writerow([r.notebook, "", "problem", r.problem])
-            for name, (outcome, message) in r.exercises.items():
-                writer.writerow([r.notebook, name, outcome, message])
+def _write_reports(results: list[Result], args: argparse.Namespace) -> None:
+    """The files asked for: --json, --junit, --csv and --feedback."""
+    if args.json:
+        args.json.write_text(json.dumps(_json_report(results), ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.junit:
+        _junit(results).write(args.junit, encoding="utf-8", xml_declaration=True)
+    if args.csv:
+        _write_csv(results, args.csv)
+    if args.feedback == _STDOUT:
+        print("", *map(_feedback, results), sep="\n")
+    elif args.feedback:
+        _write_feedback(results, args.feedback)
+    for path in (args.json, args.junit, args.csv, args.feedback):
+        if path and path != _STDOUT:
+            print(f"written: {path}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cbam_lessons.grade", description=__doc__.splitlines()[0])
-    parser.add_argument("targets", nargs="+", type=Path, help="student notebooks, or folders of them")
-    parser.add_argument("--csv", type=Path, help="also write the grades to this CSV file")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per notebook (default 600)")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     paths = _notebooks_in(args.targets)
     missing = [p for p in paths if not p.exists()]
     if missing or not paths:
-        print(f"grade: no such notebook or folder: {', '.join(map(str, missing)) or 'no notebooks found'}", file=sys.stderr)
+        named = ", ".join(map(str, missing)) or "no notebooks found"
+        print(f"grade: no such notebook or folder: {named}", file=sys.stderr)
         return 2
-    results = []
-    for path in paths:
-        print(f"grading {path} ...", file=sys.stderr, flush=True)
-        results.append(grade_notebook(path, args.timeout))
+    if not (args.book / "en").is_dir():
+        print(f"grade: no book at {args.book}: the grader reads the chapters to know each notebook's exercises. "
+              "Pass --book PATH, the book/ folder of the cbam-lessons repository at the version your students use.",
+              file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print(f"grade: --jobs must be at least 1, got {args.jobs}", file=sys.stderr)
+        return 2
+    results = _grade_all(paths, args.jobs, book=args.book.resolve(), points=args.points, timeout=args.timeout,
+                         cell_timeout=args.cell_timeout)
     print(_table(results))
-    if args.csv:
-        _write_csv(results, args.csv)
-        print(f"written: {args.csv}", file=sys.stderr)
-    return 0
+    for r in results:
+        for flag in r.flags:
+            print(f"flag: {r.notebook}: {flag.text()}")
+    _write_reports(results, args)
+    below = [r for r in results if args.min_score and _below(r, args.min_score)]
+    if below:
+        print(f"grade: below --min-score: {', '.join(f'{r.notebook} ({r.score:g}/{r.max_score:g})' for r in below)}",
+              file=sys.stderr)
+    return 1 if below else 0
 
 
 if __name__ == "__main__":
