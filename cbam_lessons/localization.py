@@ -1,6 +1,6 @@
 """Where does a model look? Attention maps, Grad-CAM, and two scores against object masks.
 
-- :func:`attention_maps` reads the spatial maps of any model's CBAM gates with forward hooks (:func:`spatial_gates`).
+- :func:`attention_maps` reads the spatial maps of any model's CBAM gates with forward hooks (:func:`spatial_gates` finds them).
 - :func:`grad_cam` (Selvaraju et al., ICCV 2017) weights a layer's activations A_k by the
   spatially averaged gradient of the class score y_c:
 
@@ -20,14 +20,21 @@ import torch.nn.functional as F
 from torch import nn
 
 
+def _joined(key):
+    return ".".join(key) if isinstance(key, tuple) else key
+
+
 class GateMaps(dict):
     """{module path: spatial map}; a tuple key is joined with dots, so ``maps["cbam1", "sa"]`` is ``maps["cbam1.sa"]``."""
 
     def __getitem__(self, key):
-        return super().__getitem__(".".join(key) if isinstance(key, tuple) else key)
+        return super().__getitem__(_joined(key))
 
     def __contains__(self, key):
-        return super().__contains__(".".join(key) if isinstance(key, tuple) else key)
+        return super().__contains__(_joined(key))
+
+    def get(self, key, default=None):
+        return super().get(_joined(key), default)
 
 
 def _is_pooled_map_conv(module: nn.Module) -> bool:
@@ -35,66 +42,114 @@ def _is_pooled_map_conv(module: nn.Module) -> bool:
     return isinstance(module, nn.Conv2d) and module.in_channels == 2 and module.out_channels == 1
 
 
-def spatial_gates(model: nn.Module) -> dict[str, nn.Module]:
-    """{module path: module} of every spatial gate in ``model``, found by structure, whatever its class.
+def _tensors(output) -> list[torch.Tensor]:
+    """The tensors a module returned: itself, or those in a tuple, list or dict."""
+    if isinstance(output, torch.Tensor):
+        return [output]
+    values = output.values() if isinstance(output, dict) else output if isinstance(output, (tuple, list)) else []
+    return [v for v in values if isinstance(v, torch.Tensor)]
 
-    A spatial gate holds a ``Conv2d(2, 1, k)`` over the stacked channel-pooled maps (the book's
-    ``SpatialAttention``, the official code's ``SpatialGate``, timm's ``SpatialAttn``, Ultralytics'
-    ``SpatialAttention``). The gate is the convolution's nearest enclosing module whose class name contains
-    "Spatial", or else the module directly around the convolution; pass ``gates`` to
-    :func:`attention_maps` for any other layout.
+
+def _reads_pooled_maps(x: torch.Tensor, conv_input: torch.Tensor) -> bool:
+    """Whether a convolution's input is the channel-pooled maps of ``x``, as [mean; max] or [max; mean]."""
+    mean, top = x.mean(dim=1, keepdim=True), x.amax(dim=1, keepdim=True)
+    return conv_input.shape == (x.shape[0], 2, *x.shape[2:]) and any(
+        torch.allclose(conv_input, torch.cat(order, dim=1), rtol=1e-4, atol=1e-5) for order in ((mean, top), (top, mean)))
+
+
+def _read_map(x: torch.Tensor, output, fallback: torch.Tensor | None) -> torch.Tensor | None:
+    """The (N, 1, H, W) map M of a gate with input ``x``, from what it returned: M itself, or ``x * M``.
+
+    ``x * M`` gives M exactly wherever x is not zero in every channel: M = <x * M, x> / <x, x> over channels.
+    Where it is, the output shows nothing of M, and ``fallback`` (the sigmoid of the gate's convolution)
+    fills in. None when the output is neither.
     """
-    gates = {}
-    for conv_path, conv in model.named_modules():
-        if not _is_pooled_map_conv(conv):
-            continue
-        parts = conv_path.split(".")
-        enclosing = [".".join(parts[:i]) for i in range(len(parts) - 1, -1, -1)]  # the parent first, the model last
-        named = [p for p in enclosing if "spatial" in type(model.get_submodule(p)).__name__.lower()]
-        path = (named or enclosing)[0]
-        gates[path] = model.get_submodule(path)
-    return gates
+    for out in _tensors(output):
+        if out.shape == (x.shape[0], 1, *x.shape[2:]) and x.shape[1] != 1:
+            return out
+        if out.shape == x.shape:
+            energy = (x * x).sum(dim=1, keepdim=True)
+            m = (out * x).sum(dim=1, keepdim=True) / energy.clamp_min(torch.finfo(x.dtype).tiny)
+            if fallback is not None:
+                m = torch.where(energy > 0, m, fallback)
+            if torch.allclose(x * m, out, rtol=1e-4, atol=1e-5):
+                return m
+    return None
 
 
-def _map_source(gate: nn.Module) -> nn.Module | None:
-    """The child of ``gate`` whose output, through a sigmoid, is the map: the one holding the Conv2d(2, 1)."""
-    return next((child for child in gate.children()
-                 if any(_is_pooled_map_conv(m) for m in child.modules())), None)
+def _run_gates(model: nn.Module, images: torch.Tensor, chosen: dict[str, nn.Module] | None):
+    """Run ``model`` once with hooks; return ({path: gate}, GateMaps) of the gates whose map could be read.
 
-
-def attention_maps(model: nn.Module, images: torch.Tensor, gates: dict[str, nn.Module] | None = None) -> GateMaps:
-    """Run ``model`` on ``images`` and return {module path: (N, 1, h, w) spatial map} for each spatial gate.
-
-    ``gates`` defaults to :func:`spatial_gates` (any CBAM implementation); pass {path: module} to choose.
-    A gate that returns its map (the book's) is read directly. A gate that returns the refined ``x * M``
-    (the official code, timm, Ultralytics) is read inside: ``M = sigmoid(z)``, where ``z`` is the output of
-    its child that holds the ``Conv2d(2, 1)`` (with the official code's BatchNorm, if any). Maps are detached.
+    Without ``chosen``, every module that encloses a Conv2d(2, 1) (the model itself aside) is a candidate,
+    and the innermost one whose input, pooled over channels, is that convolution's input is the gate. A
+    chosen module that holds a Conv2d(2, 1) must pass the same test; one without (a functional convolution)
+    is read from its output alone.
     """
-    gates = spatial_gates(model) if gates is None else gates
-    maps, inner_outputs, hooks = GateMaps(), {}, []
+    found, maps, conv_io, hooks = {}, GateMaps(), {}, []
 
-    def keep_inner(module, inputs, output):
-        inner_outputs[module] = output
+    def keep_conv_io(conv, inputs, output):
+        conv_io[conv] = (inputs[0], output)
 
-    def read_gate(path, source):
-        def read(module, inputs, output):
-            if output.shape[1] == 1:  # the gate returns M itself
-                maps[path] = output.detach()
-            elif source in inner_outputs:
-                maps[path] = torch.sigmoid(inner_outputs.pop(source)).detach()
+    def reader(path, module, conv):
+        def read(gate, inputs, output):
+            if not inputs or not isinstance(inputs[0], torch.Tensor) or inputs[0].dim() != 4:
+                return  # called with keywords, or not on a feature map: nothing to read
+            x, io = inputs[0], conv_io.get(conv)
+            if (conv is not None or chosen is None) and (io is None or not _reads_pooled_maps(x, io[0])):
+                return  # not the module around the spatial gate's convolution, or no spatial gate at all
+            m = _read_map(x, output, None if io is None else torch.sigmoid(io[1]))
+            if m is not None:
+                maps[path], found[path] = m.detach(), module
+                conv_io.pop(conv, None)  # claimed: the modules around this one are not the gate
         return read
 
-    for path, gate in gates.items():
-        source = _map_source(gate)
-        if source is not None:
-            hooks.append(source.register_forward_hook(keep_inner))
-        hooks.append(gate.register_forward_hook(read_gate(path, source)))
+    if chosen is None:
+        for conv_path, conv in model.named_modules():
+            if _is_pooled_map_conv(conv):
+                hooks.append(conv.register_forward_hook(keep_conv_io))
+                parts = conv_path.split(".")
+                for path in (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)):  # the parent first
+                    module = model.get_submodule(path)
+                    hooks.append(module.register_forward_hook(reader(path, module, conv)))
+    else:
+        for path, module in chosen.items():
+            conv = next((m for m in module.modules() if _is_pooled_map_conv(m)), None)
+            if conv is not None:
+                hooks.append(conv.register_forward_hook(keep_conv_io))
+            hooks.append(module.register_forward_hook(reader(path, module, conv)))
     try:
         with torch.no_grad():
             model.eval()(images.to(next(model.parameters()).device))
     finally:
         for hook in hooks:
             hook.remove()
+    return found, maps
+
+
+def spatial_gates(model: nn.Module, images: torch.Tensor) -> dict[str, nn.Module]:
+    """{module path: module} of every spatial gate that runs when ``model`` sees ``images``, whatever its class.
+
+    A spatial gate is the module whose input, averaged and max-pooled over channels, feeds a
+    ``Conv2d(2, 1, k)`` (the book's ``SpatialAttention``, the official code's ``SpatialGate``, timm's
+    ``SpatialAttn``, Ultralytics' ``SpatialAttention``, or any other); a Conv2d(2, 1) that reads anything
+    else (a stem for 2-channel images, a head) is no gate.
+    """
+    return _run_gates(model, images, None)[0]
+
+
+def attention_maps(model: nn.Module, images: torch.Tensor, gates: dict[str, nn.Module] | None = None) -> GateMaps:
+    """Run ``model`` on ``images`` and return {module path: (N, 1, h, w) spatial map} for each spatial gate.
+
+    ``gates`` defaults to those :func:`spatial_gates` finds; pass {path: module} to choose, and a chosen gate
+    whose map cannot be read raises ``ValueError``. A gate may return its map (the book's) or the refined
+    ``x * M`` (the official code, timm, Ultralytics), also inside a tuple: M is read from the gate's input
+    and output, whatever happens inside it. Maps are detached.
+    """
+    _, maps = _run_gates(model, images, gates)
+    unread = [path for path in gates or {} if path not in maps]
+    if unread:
+        raise ValueError(f"attention_maps: no map could be read from {unread}: a gate must return its map "
+                         "(N, 1, H, W) or the refined x * M with the shape of its input, and be called by the forward pass")
     return maps
 
 

@@ -68,7 +68,7 @@ def test_attention_maps_finds_the_gates_of_other_code_bases_and_reads_m_not_x_ti
     model.stage2[2].spatial.bn.running_mean.fill_(0.3)  # the BatchNorm must be inside the map
     maps = attention_maps(model, images)
     assert sorted(maps) == ["stage1.2", "stage2.2"] and isinstance(maps, GateMaps)
-    assert spatial_gates(model) == {"stage1.2": model.stage1[2], "stage2.2": model.stage2[2]}
+    assert spatial_gates(model, images) == {"stage1.2": model.stage1[2], "stage2.2": model.stage2[2]}
     model.eval()
     with torch.no_grad():
         f1 = model.stage1[1](model.stage1[0](model.stem(images)))
@@ -91,6 +91,44 @@ def test_attention_maps_of_a_torchvision_resnet_with_add_cbam_and_of_chosen_gate
     assert len(maps) == 8 and "layer1.0.cbam.sa" in maps and maps["layer4.1.cbam.sa"].shape == (1, 1, 2, 2)
     chosen = {"early": model.layer1[0].cbam.sa}
     assert list(attention_maps(model, torch.rand(1, 3, 64, 64), gates=chosen)) == ["early"]
+
+
+class SequentialGate(nn.Module):  # the map made by an nn.Sequential(conv, sigmoid), x * M returned with M
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(2, 1, 7, padding=3), nn.Sigmoid())
+
+    def forward(self, x):
+        m = self.body(torch.cat([x.mean(1, keepdim=True), x.amax(1, keepdim=True)], 1))
+        return x * m, m
+
+
+class NotAGate(nn.Module):
+    """A Conv2d(2, 1) that does not read pooled maps (a 2-channel input's stem), then a tuple-returning gate."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(2, 1, 3, padding=1), nn.Conv2d(1, 8, 3, padding=1))
+        self.attend = SequentialGate()
+        self.head = nn.Conv2d(2, 1, 1)  # a direct child: never the model itself taken as a gate
+
+    def forward(self, x):
+        refined, _ = self.attend(self.stem(x))
+        return self.head(refined[:, :2])
+
+
+def test_attention_maps_reads_m_whatever_the_gate_does_inside_and_skips_what_is_no_gate():
+    torch.manual_seed(0)
+    model, images = NotAGate(), torch.rand(2, 2, 16, 16)
+    assert spatial_gates(model, images) == {"attend": model.attend}  # not the stem's or the head's Conv2d(2, 1)
+    maps = attention_maps(model, images)
+    assert list(maps) == ["attend"] and maps.get(("attend",)) is maps["attend"]
+    with torch.no_grad():
+        f = model.stem(images)
+        expected = model.attend.body(torch.cat([f.mean(1, keepdim=True), f.amax(1, keepdim=True)], 1))
+    torch.testing.assert_close(maps["attend"], expected)  # once through the sigmoid, not twice
+    with pytest.raises(ValueError, match=r"no map could be read from \['head'\]"):
+        attention_maps(model, images, gates={"head": model.head})
 
 
 def test_show_attention_draws_the_maps_of_any_model_over_the_images():
