@@ -230,7 +230,7 @@ def test_a_copy_with_run_to_run_outputs_says_its_times_are_its_own():
             varies = any("nbval-ignore-output" in c.metadata.get("tags", []) for c in chapter.cells)
             banner = nbformat.read(path, as_version=4).cells[0].source
             assert (RUN_TO_RUN[lang] in banner) == varies, path
-            assert f"{int(path.name[:2])}" in banner and path.name in banner
+            assert banner.startswith(BANNER[lang].format(number=int(path.name[:2]), name=path.name)), path
 
 
 # The cells whose output nbval does not compare, per chapter, as the READMEs list them (and why).

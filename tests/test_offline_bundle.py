@@ -7,6 +7,7 @@ and the search page finds pages and says, in the page's language, how to get the
 """
 
 import hashlib
+import tomllib
 import zipfile
 from pathlib import Path
 from urllib.parse import quote
@@ -15,8 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "dist"
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 FILES = ["cbam-lessons-site.zip", "cbam-lessons-notebooks.zip", "cbam-lessons-en.pdf", "cbam-lessons-zh.pdf",
-         "cbam_lessons-0.1.0-py3-none-any.whl", "cbam_lessons-0.1.0.tar.gz"]
+         f"cbam_lessons-{VERSION}-py3-none-any.whl", f"cbam_lessons-{VERSION}.tar.gz"]
 
 
 def _dist(name: str) -> Path:

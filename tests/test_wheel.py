@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 import venv
 import zipfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from bundle import package  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ("torch", "torchvision", "matplotlib", "tqdm")
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 CORRECT_GATE = '''
 import torch
 from torch import nn
@@ -94,12 +96,12 @@ def built(tmp_path_factory):
 
 def test_the_wheel_and_sdist_carry_the_code_the_logs_the_license_and_the_readme(built):
     wheel, sdist = built
-    assert wheel.name == "cbam_lessons-0.1.0-py3-none-any.whl" and sdist.name == "cbam_lessons-0.1.0.tar.gz"
+    assert wheel.name == f"cbam_lessons-{VERSION}-py3-none-any.whl" and sdist.name == f"cbam_lessons-{VERSION}.tar.gz"
     names = zipfile.ZipFile(wheel).namelist()
     assert "cbam_lessons/checks/attention.py" in names and "cbam_lessons/nets/models.py" in names
     logs = sorted(p.name for p in (ROOT / "cbam_lessons" / "experiment" / "runlogs").glob("*.json"))
     assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("cbam_lessons/experiment/runlogs/")) == logs
-    info = zipfile.ZipFile(wheel).read("cbam_lessons-0.1.0.dist-info/METADATA").decode()
+    info = zipfile.ZipFile(wheel).read(f"cbam_lessons-{VERSION}.dist-info/METADATA").decode()
     assert "License-Expression: MIT" in info and "# CBAM Lessons" in info
     assert any(n.endswith("licenses/LICENSE") for n in names)
     assert not any(n.startswith(("tests/", "book/")) for n in names)

@@ -56,13 +56,18 @@ def bundle(root: Path = ROOT) -> list[Path]:
 
 def package(dist: Path, root: Path = ROOT) -> list[Path]:
     """Build the package's wheel and sdist into ``dist`` with setuptools' own build hooks (no isolation: the
-    build uses the venv's setuptools, so it needs no download); returns their paths."""
+    build uses the venv's setuptools, so it needs no download); returns their paths. setuptools' scratch
+    folder, ``build/``, is cleared before and after, so no file left from an earlier build gets in."""
     hooks = ("from setuptools import build_meta as b; import sys; "
              "out = sys.argv[1]; built = [b.build_wheel(out), b.build_sdist(out)]; print('built:', *built)")  # setuptools rewrites sys.argv
-    built = subprocess.run([sys.executable, "-c", hooks, str(dist)], cwd=root, capture_output=True, text=True)
+    shutil.rmtree(root / "build", ignore_errors=True)
+    try:
+        built = subprocess.run([sys.executable, "-c", hooks, str(dist)], cwd=root, capture_output=True, text=True,
+                               timeout=600)
+    finally:
+        shutil.rmtree(root / "build", ignore_errors=True)
     if built.returncode != 0:
         raise RuntimeError(f"building the wheel and sdist failed:\n{built.stderr[-3000:]}")
-    shutil.rmtree(root / "build", ignore_errors=True)  # setuptools' scratch folder
     names = next(line for line in built.stdout.splitlines() if line.startswith("built: ")).split()[1:]
     return [dist / name for name in names]
 

@@ -9,8 +9,8 @@ code and outputs use:
 
 - Noto Sans Mono CJK SC (Debian's ``fonts-noto-cjk``, which ``make fonts`` installs) for ASCII (0.5 em) and
   the wide characters (1 em): exactly 2:1 by design;
-- DejaVu Sans Mono (matplotlib ships it) for every other character (±, ×, →, ...), which Noto draws 1 em
-  wide although ``pad`` counts it as one column: scaled by ``size-adjust`` to 0.5 em.
+- DejaVu Sans Mono (matplotlib ships it) for the other one-column characters (±, ×, →, ...), which Noto
+  draws 1 em wide although ``pad`` counts them as one column: scaled by ``size-adjust`` to 0.5 em.
 
 Nothing is fetched from elsewhere, so the tables line up where font CDNs are slow or blocked. A build
 without Noto Sans Mono CJK SC stops with a warning (``-W``) that says how to install it.
@@ -52,7 +52,7 @@ def noto_face() -> tuple[str, int]:
     try:
         found = subprocess.run(["fc-match", "-f", "%{family}|%{file}|%{index}", NOTO],
                                capture_output=True, text=True, timeout=30).stdout
-    except FileNotFoundError:
+    except (OSError, subprocess.TimeoutExpired):  # no fontconfig, or it hangs
         found = ""
     families, _, rest = found.partition("|")
     path, _, index = rest.partition("|")
@@ -105,7 +105,13 @@ def write_font(site: Path) -> str:
     noto_path, noto_index = noto_face()
     drawn_by_noto = subset_font(noto_path, noto_index, {c for c in characters if c.isascii()} | wide,
                                 static / "cbam-mono-cjk.woff")
-    drawn_by_dejavu = subset_font(dejavu_mono(), 0, characters - drawn_by_noto, static / "cbam-mono-symbols.woff")
+    # DejaVu is scaled to one column, so it draws only what pad counts as one; a wide character Noto lacks
+    # (an emoji) is left to the reader's fonts, at whatever width they give it.
+    narrow_rest = {c for c in characters - drawn_by_noto if width(c) == 1}
+    drawn_by_dejavu = subset_font(dejavu_mono(), 0, narrow_rest, static / "cbam-mono-symbols.woff")
+    left = sorted(characters - drawn_by_noto - drawn_by_dejavu)
+    if left:
+        logger.info(f"CBAM Mono has no glyph for {''.join(left)!r}: the reader's fonts draw them")
     rules = [
         f'@font-face {{ font-family: "{FAMILY}"; src: url("cbam-mono-cjk.woff") format("woff"); '
         f"unicode-range: {unicode_range(drawn_by_noto)}; font-display: swap; }}",
