@@ -195,7 +195,8 @@ pdf: install tex assets
 		cp _build/pdf/$$lang/_build/latex/book.pdf _build/pdf/cbam-lessons-$$lang.pdf; \
 	done
 
-# The offline bundle in dist/: the site (both languages) and all notebooks as zips, both PDFs, SHA256SUMS.
+# The offline bundle in dist/: the site (both languages) and all notebooks as zips, both PDFs, the package as a
+# wheel and an sdist (pip install them anywhere PyTorch is), SHA256SUMS.
 dist: book pdf
 	$(BIN)/python book/_ext/bundle.py
 
