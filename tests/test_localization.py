@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 import cbam_lessons as cl
+from cbam_variants import official, timm, ultralytics
 from cbam_lessons.localization import GateMaps, attention_maps, grad_cam, pointing_game, share_inside, spatial_gates
 
 
@@ -19,47 +20,20 @@ def test_attention_maps_reads_every_spatial_gate_by_path_and_removes_its_hooks()
     assert attention_maps(channel_only, torch.rand(1, 3, 32, 32)) == {}
 
 
-# Spatial gates as other code bases write them (from their documented structure), returning x * M.
-class BasicConv(nn.Module):  # the official code's conv + BatchNorm, no ReLU
-    def __init__(self):
-        super().__init__()
-        self.conv, self.bn = nn.Conv2d(2, 1, 7, padding=3, bias=False), nn.BatchNorm2d(1)
-
-    def forward(self, x):
-        return self.bn(self.conv(x))
-
-
-class SpatialGate(nn.Module):  # the official code: [max; mean], BatchNorm, returns the refined map
-    def __init__(self):
-        super().__init__()
-        self.spatial = BasicConv()
-
-    def forward(self, x):
-        pooled = torch.cat([x.amax(1, keepdim=True), x.mean(1, keepdim=True)], 1)
-        return x * torch.sigmoid(self.spatial(pooled))
-
-
-class SpatialAttention(nn.Module):  # Ultralytics: [mean; max], conv without bias, sigmoid, returns x * M
-    def __init__(self, kernel_size=7):
-        super().__init__()
-        self.cv1, self.act = nn.Conv2d(2, 1, kernel_size, padding=kernel_size // 2, bias=False), nn.Sigmoid()
-
-    def forward(self, x):
-        return x * self.act(self.cv1(torch.cat([x.mean(1, keepdim=True), x.amax(1, keepdim=True)], 1)))
-
-
+# Spatial gates as other code bases write them (tests/cbam_variants), returning x * M.
 class Detector(nn.Module):
-    """A detector-style backbone: strided conv stages, a spatial gate after two of them, a 1x1 head."""
+    """A detector-style backbone: strided conv stages, a spatial gate after each of three, a 1x1 head."""
 
     def __init__(self):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1), nn.SiLU())
-        self.stage1 = nn.Sequential(nn.Conv2d(8, 16, 3, 2, 1), nn.SiLU(), SpatialAttention(7))
-        self.stage2 = nn.Sequential(nn.Conv2d(16, 32, 3, 2, 1), nn.SiLU(), SpatialGate())
+        self.stage1 = nn.Sequential(nn.Conv2d(8, 16, 3, 2, 1), nn.SiLU(), ultralytics.SpatialAttention(7))
+        self.stage2 = nn.Sequential(nn.Conv2d(16, 32, 3, 2, 1), nn.SiLU(), official.SpatialGate())
+        self.stage3 = nn.Sequential(nn.Conv2d(32, 32, 3, 1, 1), nn.SiLU(), timm.CbamModule(32))
         self.head = nn.Conv2d(32, 5, 1)
 
     def forward(self, x):
-        return self.head(self.stage2(self.stage1(self.stem(x))))
+        return self.head(self.stage3(self.stage2(self.stage1(self.stem(x)))))
 
 
 def test_attention_maps_finds_the_gates_of_other_code_bases_and_reads_m_not_x_times_m():
@@ -67,8 +41,9 @@ def test_attention_maps_finds_the_gates_of_other_code_bases_and_reads_m_not_x_ti
     model, images = Detector(), torch.rand(2, 3, 32, 32)
     model.stage2[2].spatial.bn.running_mean.fill_(0.3)  # the BatchNorm must be inside the map
     maps = attention_maps(model, images)
-    assert sorted(maps) == ["stage1.2", "stage2.2"] and isinstance(maps, GateMaps)
-    assert spatial_gates(model, images) == {"stage1.2": model.stage1[2], "stage2.2": model.stage2[2]}
+    assert sorted(maps) == ["stage1.2", "stage2.2", "stage3.2.spatial"] and isinstance(maps, GateMaps)
+    assert spatial_gates(model, images) == {"stage1.2": model.stage1[2], "stage2.2": model.stage2[2],
+                                            "stage3.2.spatial": model.stage3[2].spatial}
     model.eval()
     with torch.no_grad():
         f1 = model.stage1[1](model.stage1[0](model.stem(images)))
@@ -79,6 +54,11 @@ def test_attention_maps_finds_the_gates_of_other_code_bases_and_reads_m_not_x_ti
         pooled = torch.cat([f2.amax(1, keepdim=True), f2.mean(1, keepdim=True)], 1)
         torch.testing.assert_close(maps["stage2.2"], torch.sigmoid(model.stage2[2].spatial(pooled)))
     assert maps["stage1.2"].shape == (2, 1, 8, 8) and maps["stage2.2"].shape == (2, 1, 4, 4)
+    with torch.no_grad():
+        f3 = model.stage3[2].channel(model.stage3[1](model.stage3[0](model.stage2(model.stage1(model.stem(images))))))
+        gate = model.stage3[2].spatial
+        pooled = torch.cat([f3.mean(1, keepdim=True), f3.amax(1, keepdim=True)], 1)
+        torch.testing.assert_close(maps["stage3.2.spatial"], gate.gate(gate.conv(pooled)))
 
 
 def test_attention_maps_of_a_torchvision_resnet_with_add_cbam_and_of_chosen_gates():
@@ -140,7 +120,7 @@ def test_show_attention_draws_the_maps_of_any_model_over_the_images():
     images = torch.rand(3, 3, 32, 32)
     maps = attention_maps(Detector(), images)
     fig = show_attention(images, list(maps.values()), row_labels=("image", *maps))
-    assert len(fig.axes) == 3 * 3 and [ax.get_ylabel() for ax in fig.axes[::3]] == ["image", "stage1.2", "stage2.2"]
+    assert len(fig.axes) == 4 * 3 and [ax.get_ylabel() for ax in fig.axes[::3]] == ["image", *sorted(maps)]
 
 
 def test_grad_cam_is_relu_of_gradient_weighted_activations():

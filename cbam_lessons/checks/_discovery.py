@@ -6,10 +6,14 @@ alone (a spatial gate) or with a channel gate's weights, an MLP C → h → C or
 by its class's name: ``cbam`` in it (a block), or ``channel`` or ``spatial`` with ``att`` or ``gate``
 (``ChannelAttention``, ``SpatialGate``, …). PyTorch's own layers never count. The search stops at each module
 it finds (its gates are checked as part of it), and a module that counts only by its name but holds modules
-that count is searched further instead (``CBAMBottleneck`` holds the ``CBAM`` it is named after).
+that count is searched further instead (``CBAMBottleneck`` holds the ``CBAM`` it is named after). So is a module
+that counts by its weights only because a module inside it, at any depth, does (a stage holding
+``nn.Sequential(CBAM)``), unless its name says that kind itself.
 """
 
 from __future__ import annotations
+
+import re
 
 from torch import nn
 
@@ -48,14 +52,40 @@ def kind_by_structure(module: nn.Module) -> str | None:
     return "block" if _is_channel_gate(rest) else None
 
 
+def kind_from_name(name: str) -> str | None:
+    """The kind a class name says, for ``verify``'s guess and the search in a model; None when it says none.
+
+    ``bottleneck`` and ``residual`` (or ``basicblock``) come first; ``channel`` and ``spatial`` together are a
+    block (``ChannelSpatialAttention``); ``cbam`` with a gate's name is that gate (``CBAMChannelAttention``), else a
+    block (``SpatialFirstCBAM``); then ``channel``, ``spatial``, and ``block``.
+    """
+    name = name.lower().replace("_", "")
+    for word, kind in (("bottleneck", "bottleneck"), ("residual", "residual"), ("basicblock", "residual")):
+        if word in name:
+            return kind
+    channel, spatial = "channel" in name, "spatial" in name
+    if channel and spatial:
+        return "block"
+    if "cbam" in name:  # a gate only when it is named one: CBAMChannelAttention, but SpatialFirstCBAM is a block
+        gate = next((g for g in ("channel", "spatial") if re.search(g + "(att|gate)", name)), None)
+        return gate or "block"
+    if channel or spatial:
+        return "channel" if channel else "spatial"
+    return "block" if "block" in name else None
+
+
 def kind_by_name(module: nn.Module) -> str | None:
-    """"block", "channel" or "spatial" when the module's class name says so, else None."""
+    """"block", "channel" or "spatial" when the module's class name says so, else None.
+
+    The kind is :func:`kind_from_name`'s, but counts only with ``cbam`` in the name, or ``channel`` or ``spatial``
+    with ``att`` or ``gate``; a residual block or a bottleneck named so is searched inside instead.
+    """
     if _is_torch_layer(module):
         return None
     name = type(module).__name__.lower().replace("_", "")
-    if "cbam" in name:
-        return "block"
-    return next((word for word in ("channel", "spatial") if word in name and ("att" in name or "gate" in name)), None)
+    kind = kind_from_name(name)
+    named = "cbam" in name or (("channel" in name or "spatial" in name) and ("att" in name or "gate" in name))
+    return kind if named and kind in ("block", "channel", "spatial") else None
 
 
 def find_attention_modules(model: nn.Module) -> list[tuple[str, nn.Module, str]]:
@@ -64,7 +94,10 @@ def find_attention_modules(model: nn.Module) -> list[tuple[str, nn.Module, str]]
 
     def visit(path: str, module: nn.Module) -> None:
         by_structure = kind_by_structure(module)
-        if by_structure and not any(kind_by_structure(c) == by_structure for c in module.children()):
+        # A wrapper around a module of the same kind (at any depth) is searched inside, unless its name says that
+        # kind: the official SpatialGate holds a conv-BatchNorm BasicConv with all of its weights.
+        inner = any(kind_by_structure(m) == by_structure for m in module.modules() if m is not module)
+        if by_structure and (not inner or kind_by_name(module) == by_structure):
             found.append((path, module, by_structure))
             return
         by_name = kind_by_name(module)

@@ -27,12 +27,27 @@ class _TimeLimit(BaseException):
     """Not an Exception: ``except Exception`` in the student's code must not stop it."""
 
 
+#: The public name of the time limit's exception, for callers that run code with :func:`with_time_limit`.
+TimeLimit = _TimeLimit
+
+
 class Outcome(Exception):
     """Raised inside a checker to stop with a verdict; the public check functions catch it."""
 
     def __init__(self, result: Verdict):
         super().__init__(result.message)
         self.verdict = result
+
+
+def describe(err: BaseException) -> str:
+    """``TypeName: first line of the message`` (300 characters at most): how verdicts and ``verify`` quote errors."""
+    first_line = (str(err).strip().splitlines() or [""])[0][:300]
+    return f"{type(err).__name__}: {first_line}" if first_line else type(err).__name__
+
+
+def with_time_limit(fn, seconds: float):
+    """Return ``fn()``, or raise :class:`TimeLimit` after ``seconds`` (see the module's docstring)."""
+    return _with_time_limit(fn, seconds)
 
 
 def _with_time_limit(fn, seconds: float):
@@ -106,6 +121,4 @@ def attempt(step: str, fn, lang: str, what: str, explain=None):
         if known:
             code, fields = known
             raise Outcome(verdict(code, lang, **fields)) from None
-        first_line = (str(err).strip().splitlines() or [""])[0][:300]
-        error = f"{type(err).__name__}: {first_line}" if first_line else type(err).__name__
-        raise Outcome(verdict("raised", lang, step=step, error=error, hint=_hint(err, lang))) from None
+        raise Outcome(verdict("raised", lang, step=step, error=describe(err), hint=_hint(err, lang))) from None

@@ -33,7 +33,7 @@ MESSAGES = {
         "pooling alone gave 23.14 % top-1 error, average and max together 22.80 %). Weights do not transfer between "
         "the two.",
         "✅ 通过（已知的变体）：{what} 的结构与 Ultralytics 的 ChannelAttention（即 RTMDet 的通道门控）相同，而不是论文中的通道注意力。"
-        "它只做平均池化，没有最大池化得到的描述；论文中共享的多层感知机 C → C/r → C，在这里换成了一个带偏置的 1×1 卷积 "
+        "它只做平均池化，没有最大池化得到的描述符；论文中共享的多层感知机 C → C/r → C，在这里换成了一个带偏置的 1×1 卷积 "
         "C → C，既没有瓶颈，也没有 ReLU。C = {channels} 时它有 C² + C = {gate} 个参数，而论文的多层感知机在 r = {ratio} "
         "时只有 2·C·(C // r) = {paper_gate} 个；门控也看不到每个通道最强的响应（论文用 ResNet-50 在 ImageNet 上做的消融实验中，"
         "只用平均池化时 top-1 错误率为 23.14%，平均池化与最大池化并用时为 22.80%）。两者的权重不能互换。",
@@ -46,7 +46,7 @@ MESSAGES = {
         "for the paper's CBAM at r = {ratio}, and the channel gate never sees a channel's strongest response (in the "
         "paper's ablation, ResNet-50 on ImageNet, 23.14 % top-1 error with average pooling alone, 22.80 % with both).",
         "✅ 通过（已知的变体）：{what} 的结构与 Ultralytics 的 CBAM 相同，而不是论文中的 CBAM。它的空间门控和两个门控的先后顺序与论文相同，"
-        "但通道门控是 RTMDet 的：只做平均池化，没有最大池化得到的描述，并用一个带偏置的 1×1 卷积 C → C 代替共享多层感知机 "
+        "但通道门控是 RTMDet 的：只做平均池化，没有最大池化得到的描述符，并用一个带偏置的 1×1 卷积 C → C 代替共享多层感知机 "
         "C → C/r → C（没有瓶颈，也没有 ReLU）。{order}C = {channels}、k = {k} 时它有 C² + C + 2k² = {block} 个参数，"
         "而论文的 CBAM 在 r = {ratio} 时只有 {paper_block} 个；通道门控也看不到每个通道最强的响应（论文用 ResNet-50 在 "
         "ImageNet 上做的消融实验中，只用平均池化时 top-1 错误率为 23.14%，两种池化并用时为 22.80%）。",
@@ -56,6 +56,13 @@ MESSAGES = {
         "[mean; max], so its kernel's two input channels are swapped against theirs.",
         "另外，它按 [max; mean] 的顺序拼接空间池化的结果（与官方代码相同），而 Ultralytics 和论文写的是 [mean; max]，"
         "所以它的卷积核的两个输入通道与它们的正好对调。",
+    ),
+    "also_biases": (
+        " It also has biases ({names}), which the paper's equations and the seed article leave out; the check set "
+        "them to zero. Trained, they make other weights, and a bias-free CBAM's checkpoint does not load into it one "
+        "to one.",
+        "另外，它带有偏置（{names}），而论文的公式和原文都没有偏置；检查时把它们设为零。训练之后它们会学到别的权重，"
+        "不带偏置的 CBAM 的权重也不能一一加载到它里面。",
     ),
     "not_implemented": (
         "⏳ Not implemented yet: replace the `raise NotImplementedError` in {what} with your code, then run this cell again.",

@@ -77,13 +77,16 @@ def _run(checker, cls, lang, name, settings=None) -> Verdict:
     except Outcome as outcome:
         return outcome.verdict
     note = next((n for n in notes if n), None)
-    if note:
-        return verdict(note, lang, what=WHAT[lang].format(name=name))
-    biases = [f"{path}.bias" for path, m in student.named_modules()
-              if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d)) and m.bias is not None]
+    what = WHAT[lang].format(name=name)
+    biases = ", ".join(f"{path}.bias" for path, m in student.named_modules()
+                       if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d)) and m.bias is not None)
+    if note:  # the note's verdict, and the biases' note after it when there are some
+        result = verdict(note, lang, what=what)
+        also = verdict("also_biases", lang, names=biases).message if biases else ""
+        return Verdict(result.status, result.code, result.message + also)
     if biases:  # right with the biases at zero, as checked; the exercises ask for none
-        return verdict("passed_with_bias", lang, what=WHAT[lang].format(name=name), names=", ".join(biases))
-    return verdict("passed", lang, what=WHAT[lang].format(name=name))
+        return verdict("passed_with_bias", lang, what=what, names=biases)
+    return verdict("passed", lang, what=what)
 
 
 # --- channel attention ---------------------------------------------------------------------
