@@ -89,12 +89,12 @@ _TEXT = {
     "no_checker_cell": ("{id}: no cell calls {checker}; graded `{name}`, the name the student notebook uses",
                         "{id}：没有任何单元调用 {checker}；评分时按学生笔记本中的名字 `{name}` 查找"),
     "redefined": ("{checker} was redefined in the notebook; the grade used the package's own",
-                  "笔记本中重新定义了 {checker}；评分用的是软件包自带的检查器"),
+                  "笔记本中重新定义了 {checker}；评分用的是本书的包中的检查器"),
     "interrupted": ("the cell that starts `{line}` ran past the {seconds:g} s cell limit and was interrupted",
                     "以 `{line}` 开头的单元运行超过了 {seconds:g} 秒的单元时限，被中断了"),
     "foreign_module": ("{module} was loaded from {file}, not from the installed package; the grade used the "
                        "installed one",
-                       "{module} 是从 {file} 加载的，而不是从已安装的软件包；评分用的是已安装的软件包"),
+                       "{module} 是从 {file} 加载的，而不是从已安装的本书的包；评分用的是已安装的包"),
     # results that the grader, not a checker, gives an exercise
     "missing": ("❌ `{name}` is not defined after the notebook ran. Keep the name the exercise gives it, and run "
                 "its cell.", "❌ 笔记本运行完后，`{name}` 没有定义。请保留练习给出的名字，并运行它所在的单元。"),
@@ -102,7 +102,7 @@ _TEXT = {
                     "❌ `{name}` 没有定义：它所在的单元抛出了 {error}。请修改出错的那一行，然后重新运行该单元。"),
     "not_own_code": ("❌ `{name}` is, or inherits from, the book's own {module}: write the exercise yourself "
                      "instead of importing it.",
-                     "❌ `{name}` 就是本书软件包中的 {module}（或继承自它）：请自己完成练习，而不是导入现成的实现。"),
+                     "❌ `{name}` 就是本书的包中的 {module}（或继承自它）：请自己完成练习，而不是导入现成的实现。"),
     "checker_error": ("❌ The checker itself failed on `{name}` ({error}). Tell your teacher: this is the book's bug, "
                       "not yours.", "❌ 检查器在检查 `{name}` 时自身出错（{error}）。请告诉老师：这是本书的问题，不是你的。"),
     "not_run": ("❌ This exercise's cell never ran: the notebook stopped before it ({problem}).",
