@@ -35,9 +35,11 @@ import argparse
 import csv
 import functools
 import json
+import math
 import multiprocessing
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -59,6 +61,8 @@ POINTS = {
     "01.1": 10, "02.1": 10, "03.1": 10, "03.2": 10, "04.1": 5,
     "05.1": 10, "06.1": 5, "07.1": 10, "08.1": 5, "09.1": 10,
 }
+#: What an exercise this list does not know earns (one of a newer book given with ``--book``).
+_DEFAULT_POINTS = 10
 
 _PACKAGE = Path(__file__).resolve().parent
 #: The book next to the package: there in a clone of the repository (``pip install -e .``), not in a wheel.
@@ -228,7 +232,7 @@ def _exercises(notebook, path: Path, book: Path, points: dict) -> tuple[str, lis
             changed = [line for line in lines if line not in present]
             if changed:
                 flags.append(_Note("edited", {"id": exercise_id, "line": changed[0]}))
-        exercises.append(Exercise(exercise_id, checker, name, points[exercise_id], cell))
+        exercises.append(Exercise(exercise_id, checker, name, points.get(exercise_id, _DEFAULT_POINTS), cell))
     return Path(chapter).stem, exercises, flags
 
 
@@ -247,7 +251,7 @@ def _cbam_lessons_grade(root={root!r}):
     finally:
         sys.path.remove(root)
     files = {{name: getattr(module, "__file__", None) or "" for name, module in loaded.items()}}
-    grade.in_kernel(globals(), {plan!r}, {lang!r}, {out!r}, files)
+    grade.in_kernel(globals(), {plan!r}, {lang!r}, {out!r}, files, {nonce!r})
 
 
 _cbam_lessons_grade()
@@ -260,9 +264,19 @@ def _inside(file: str, folder: Path) -> bool:
 
 
 def _borrowed_from(obj) -> str:
-    """The cbam_lessons module that ``obj`` is from, or that a class inherits from; "" for the student's own code."""
-    modules = (getattr(c, "__module__", None) or "" for c in getattr(obj, "__mro__", (obj,)))
-    return next((m for m in modules if m.partition(".")[0] == "cbam_lessons"), "")
+    """The cbam_lessons module that ``obj`` is from, or that a class inherits from; "" for the student's own code.
+
+    Besides ``__module__`` (which code can reassign), the files its functions were compiled from are looked at."""
+    for cls in getattr(obj, "__mro__", (obj,)):
+        module = getattr(cls, "__module__", None) or ""
+        if module.partition(".")[0] == "cbam_lessons":
+            return module
+        files = (getattr(getattr(f, "__code__", None), "co_filename", "") for f in vars(cls).values()) \
+            if isinstance(cls, type) else ()
+        inside = next((f for f in files if _inside(f, _PACKAGE)), None)
+        if inside:
+            return "cbam_lessons." + Path(inside).resolve().relative_to(_PACKAGE).with_suffix("").as_posix().replace("/", ".")
+    return ""
 
 
 def _verdict(namespace: dict, exercise: dict, lang: str, checks) -> dict:
@@ -289,7 +303,7 @@ def _genuine(function, name: str) -> bool:
     return getattr(function, "__name__", None) == name and code is not None and _inside(code.co_filename, _PACKAGE)
 
 
-def in_kernel(namespace: dict, plan: list[dict], lang: str, out: str, loaded: dict[str, str]) -> None:
+def in_kernel(namespace: dict, plan: list[dict], lang: str, out: str, loaded: dict[str, str], nonce: str = "") -> None:
     """Grade each exercise of ``plan`` on the object ``namespace`` holds; write the verdicts and flags to ``out``.
 
     Runs in the student's kernel after the notebook, from the fresh copy of the package that the grading cell
@@ -302,7 +316,8 @@ def in_kernel(namespace: dict, plan: list[dict], lang: str, out: str, loaded: di
     flags += [{"code": "redefined", "fields": {"checker": e["checker"]}} for e in plan
               if e["checker"] in namespace and not _genuine(namespace[e["checker"]], e["checker"])]
     verdicts = {e["id"]: _verdict(namespace, e, lang, checks) for e in plan}
-    Path(out).write_text(json.dumps({"exercises": verdicts, "flags": flags}, ensure_ascii=False), encoding="utf-8")
+    Path(out).write_text(json.dumps({"exercises": verdicts, "flags": flags, "nonce": nonce}, ensure_ascii=False),
+                         encoding="utf-8")
 
 
 def _first_error(cell) -> str:
@@ -348,8 +363,8 @@ def _run(notebook, path: Path, exercises: list[Exercise], lang: str, timeout: fl
             cell.metadata.pop("tags", None)  # so that a skip-execution tag cannot keep a cell from running
     plan = [{"id": e.id, "checker": e.checker, "name": e.name} for e in exercises]
     with tempfile.TemporaryDirectory(prefix="cbam-grade-") as folder:
-        out = Path(folder) / "verdicts.json"
-        source = _GRADING_CELL.format(root=str(_PACKAGE.parent), plan=plan, lang=lang, out=str(out))
+        out, nonce = Path(folder) / "verdicts.json", secrets.token_hex(16)  # known to the grading cell only
+        source = _GRADING_CELL.format(root=str(_PACKAGE.parent), plan=plan, lang=lang, out=str(out), nonce=nonce)
         grading = nbformat.v4.new_code_cell(source)
         notebook.cells.append(grading)
         client = nbclient.NotebookClient(notebook, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
@@ -357,10 +372,24 @@ def _run(notebook, path: Path, exercises: list[Exercise], lang: str, timeout: fl
                                          resources={"metadata": {"path": str(path.parent.resolve())}})
         problem = _execute(client, timeout)
         notebook.cells.remove(grading)
-        verdicts = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
+        verdicts = _read_verdicts(out, nonce, exercises) if not _first_error(grading) else None
     if verdicts is None and problem is None:
         problem = _Note("grading_failed", {"error": _first_error(grading) or "no verdicts written"})
     return verdicts, problem
+
+
+def _read_verdicts(out: Path, nonce: str, exercises: list[Exercise]) -> dict | None:
+    """The grading cell's verdicts, or None when the file is missing, lacks this run's nonce (a file some other
+    code wrote), or is not shaped as the grading cell writes it."""
+    try:
+        verdicts = json.loads(out.read_text(encoding="utf-8"))
+        found = verdicts["exercises"]
+        shaped = verdicts["nonce"] == nonce and all(
+            isinstance(found[e.id]["result"], str) and isinstance(found[e.id]["message"], str) for e in exercises)
+        flags = [f for f in verdicts.get("flags", []) if f.get("code") in _TEXT and isinstance(f.get("fields"), dict)]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return {"exercises": found, "flags": flags} if shaped else None
 
 
 def _interrupted(notebook, cell_timeout: float) -> list[_Note]:
@@ -387,9 +416,23 @@ def _graded(exercise: Exercise, notebook, verdicts: dict | None, problem: _Note 
 
 def grade_notebook(path: Path, book: Path = _BOOK, points: dict | None = None, timeout: float = 600,
                    cell_timeout: float = 300) -> Result:
-    """Grade the student notebook ``path`` (the file is only read) against the chapters under ``book``."""
+    """Grade the student notebook ``path`` (the file is only read) against the chapters under ``book``.
+
+    Whatever goes wrong with one notebook is that notebook's problem, reported in its row, never a crash of
+    the whole class's grading."""
     start = time.monotonic()
-    result = Result(Path(path))
+    try:
+        return _grade_notebook(Path(path), Path(book), points, timeout, cell_timeout, start)
+    except Exception as err:  # noqa: BLE001 - one odd notebook must not stop the class
+        result = Result(Path(path))
+        result.problem = _Note("could_not_run", {"error": f"{type(err).__name__}: {str(err)[:160]}"})
+        result.seconds = time.monotonic() - start
+        return result
+
+
+def _grade_notebook(path: Path, book: Path, points: dict | None, timeout: float, cell_timeout: float,
+                    start: float) -> Result:
+    result = Result(path)
     try:
         notebook = nbformat.read(path, as_version=4)
     except Exception as err:  # noqa: BLE001 - any unreadable file is a row, not a crash
@@ -540,7 +583,8 @@ def _points_file(text: str) -> dict[str, float]:
     if unknown:
         raise argparse.ArgumentTypeError(f"{path} names no such exercise: {', '.join(unknown)}; "
                                          f"the exercises are {', '.join(POINTS)}")
-    wrong = sorted(k for k, v in points.items() if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0)
+    wrong = sorted(k for k, v in points.items()
+                   if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0)
     if wrong:
         raise argparse.ArgumentTypeError(f"{path}: the points of {', '.join(wrong)} must be numbers of at least 0")
     return points
@@ -558,7 +602,9 @@ def _min_score(text: str) -> tuple[float, bool]:
 def _below(result: Result, minimum: tuple[float, bool]) -> bool:
     """Whether a notebook scores below the minimum, or could not be graded in full."""
     value, percent = minimum
-    return result.problem is not None or result.score < (value * result.max_score / 100 if percent else value)
+    if percent:  # compared in hundredths, so that a full score is never "below 100%" by a rounding error
+        return result.problem is not None or round(result.score * 100, 9) < round(value * result.max_score, 9)
+    return result.problem is not None or round(result.score, 9) < round(value, 9)
 
 
 def _notebooks_in(targets: list[Path]) -> list[Path]:

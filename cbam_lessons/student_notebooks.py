@@ -68,7 +68,8 @@ def blank_solutions(source: str) -> str:
 
 def notebook_language(notebook: nbformat.NotebookNode) -> str:
     """``"zh"`` for a notebook whose metadata ``language`` is Chinese (``zh-CN``), else ``"en"``."""
-    return "zh" if notebook.metadata.get("language", "en").startswith("zh") else "en"
+    language = notebook.metadata.get("language")
+    return "zh" if isinstance(language, str) and language.startswith("zh") else "en"
 
 
 def student_version(chapter: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode | None:

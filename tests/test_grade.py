@@ -353,3 +353,53 @@ def test_each_workflow_step_passes_a_solved_chapter_and_fails_a_blank_or_tampere
     tampered = runs["03_cbam_block"].stdout
     assert "03.1: no cell calls check_cbam_block" in tampered
     assert re.search(r"03_cbam_block\.ipynb\s+not yet\s+passed\s+10/20", tampered)
+
+
+# --- the reviewer's tricks, without a kernel ----------------------------------------------------------------------
+def test_a_verdict_file_without_the_runs_token_or_shape_is_not_trusted(tmp_path):
+    from cbam_lessons.grade import _read_verdicts
+
+    exercises = [Exercise("01.1", "check_channel_attention", "MyGate", 10, 3)]
+    good = {"exercises": {"01.1": {"result": "passed", "message": "ok"}}, "flags": [], "nonce": "secret"}
+    out = tmp_path / "verdicts.json"
+    out.write_text(json.dumps(good))
+    assert _read_verdicts(out, "secret", exercises)["exercises"]["01.1"]["result"] == "passed"
+    assert _read_verdicts(out, "another run's", exercises) is None  # written by something else
+    for broken in ({**good, "exercises": {}}, {**good, "exercises": {"01.1": {"result": 1}}}, [], "x"):
+        out.write_text(json.dumps(broken))
+        assert _read_verdicts(out, "secret", exercises) is None
+    out.write_text(json.dumps({**good, "flags": [{"code": "made_up", "fields": {}}]}))
+    assert _read_verdicts(out, "secret", exercises)["flags"] == []  # an unknown flag is dropped, not a crash
+
+
+def test_a_book_class_with_a_reassigned_module_is_still_not_own_code():
+    import cbam_lessons as cl
+    from cbam_lessons.grade import _borrowed_from
+
+    class Renamed(cl.SpatialAttention):
+        pass
+
+    disguised = type("MySpatialAttention", (), dict(vars(cl.SpatialAttention)))
+    disguised.__module__ = "__main__"
+    assert _borrowed_from(Renamed) == "cbam_lessons.spatial_attention"
+    assert _borrowed_from(disguised) == "cbam_lessons.spatial_attention"
+    assert _borrowed_from(type("Own", (), {"forward": lambda self, x: x})) == ""
+
+
+def test_a_full_score_is_never_below_100_percent_and_points_must_be_finite(tmp_path):
+    from cbam_lessons.grade import _below, _points_file
+
+    result = Result(Path("x.ipynb"))
+    result.exercises = [Graded(Exercise(i, "check_x", "X", p, 0), "passed", "") for i, p in (("a", 0.7), ("b", 0.1))]
+    assert not _below(result, (100.0, True)) and _below(result, (0.9, False))
+    (tmp_path / "p.json").write_text('{"01.1": NaN}')
+    with pytest.raises(Exception, match="must be numbers"):
+        _points_file(str(tmp_path / "p.json"))
+
+
+def test_an_odd_notebook_is_its_own_row_not_a_crash(tmp_path):
+    assert notebook_language(nbformat.v4.new_notebook(metadata={"language": None})) == "en"
+    path = tmp_path / "01_channel_attention.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(metadata={"language": None}), path)
+    result = grade_notebook(path, book=tmp_path / "no-book-here")
+    assert result.problem is not None and isinstance(result.problem.text("en"), str)
