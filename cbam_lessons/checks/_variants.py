@@ -105,23 +105,22 @@ def _comparison(channels: int, kernel_size: int) -> dict:
             "block": gate + spatial, "paper_block": paper}
 
 
-def diagnose_ultralytics_channel(cls, lang: str | None = None, *, settings) -> Verdict:
-    """Check a channel gate against Ultralytics' ChannelAttention; a pass names the variant and what it changes."""
+def _as_ultralytics(check, cls, lang, default_name: str, code: str, settings) -> Verdict:
+    """Run ``check`` on ``cls``; a pass becomes ``code``: the Ultralytics variant named, with what it changes."""
     lang = current_language(lang)
-    result = _run(_check_channel, cls, lang, "ChannelAttention", settings)
+    result = _run(check, cls, lang, default_name, settings)
     if not result.passed:
         return result
-    what = WHAT[lang].format(name=getattr(cls, "__name__", "ChannelAttention"))
-    return verdict("passed_ultralytics_channel", lang, what=what, **_comparison(settings[0][0], settings[0][2]))
+    what = WHAT[lang].format(name=getattr(cls, "__name__", default_name))
+    order = verdict("also_max_mean_order", lang).message if result.code == "passed_swapped_order" else ""
+    return verdict(code, lang, what=what, order=order, **_comparison(settings[0][0], settings[0][2]))
+
+
+def diagnose_ultralytics_channel(cls, lang: str | None = None, *, settings) -> Verdict:
+    """Check a channel gate against Ultralytics' ChannelAttention; a pass names the variant and what it changes."""
+    return _as_ultralytics(_check_channel, cls, lang, "ChannelAttention", "passed_ultralytics_channel", settings)
 
 
 def diagnose_ultralytics_block(cls, lang: str | None = None, *, settings) -> Verdict:
     """Check a block against Ultralytics' CBAM; a pass names the variant and what it changes."""
-    lang = current_language(lang)
-    result = _run(_check_block, cls, lang, "CBAM", settings)
-    if not result.passed:
-        return result
-    what = WHAT[lang].format(name=getattr(cls, "__name__", "CBAM"))
-    order = verdict("also_max_mean_order", lang).message if result.code == "passed_swapped_order" else ""
-    fields = _comparison(settings[0][0], settings[0][2])
-    return verdict("passed_ultralytics_block", lang, what=what, order=order, **fields)
+    return _as_ultralytics(_check_block, cls, lang, "CBAM", "passed_ultralytics_block", settings)
