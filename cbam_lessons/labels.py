@@ -7,6 +7,7 @@ point but two columns wide, which ``str.ljust`` does not know).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from .data.shapes import SHAPE_NAMES
@@ -21,6 +22,8 @@ LABELS = {
         # models and controls
         "plain": "plain (avg head)",
         "plain-max": "plain, max head",
+        "head-avg": "avg",
+        "head-max": "max",
         "plain-avgmax": "plain, avg+max head",
         "plain-wide": "plain, widened",
         "se": "SE",
@@ -52,19 +55,31 @@ LABELS = {
         "range": "(range)",
         "activations-mib": "activations MiB",
         "cuda-peak-mib": "CUDA peak MiB",
+        "not-measured": "—",
+        "operation": "operation",
+        "own-share": "own %",
+        "own-ms": "own ms",
+        "total-ms": "with calls ms",
+        "calls": "calls",
+        "own-total": "own time of all operations: {ms:.1f} ms over {repeats} runs",
         "list-separator": ", ",
         # table headings and verdicts
         "model": "model",
         "parameters": "parameters",
         "accuracy": "accuracy",
         "seeds": "per seed",
-        "gap": "vs {baseline}, points [95% CI]",
+        "gap": "gap",
+        "gap-title": "gap: paired difference from {baseline}, in points, with its 95% interval",
+        "single-title": "",
+        "corrected-title": "; [Bonferroni]: the interval corrected for the chapter's {m} comparisons, which gives "
+                           "the verdict",
+        "verdict": "verdict",
         "baseline": "(baseline)",
         "beyond": "beyond noise",
         "within": "within noise",
         "seed": "seed",
         "difference": "difference from {baseline}, points",
-        "corrected": "Bonferroni, {m} comparisons",
+        "corrected": "[Bonferroni]",
         "per-comparison": "[95% CI]",
         # what a recorded run's log says about itself, and a re-trained run against it
         "log": "{name}: {finals} final runs ({models} models x {seeds} seeds){grid}, {minutes} min of training "
@@ -87,6 +102,8 @@ LABELS = {
     "zh": {
         "plain": "无注意力（平均池化头）",
         "plain-max": "无注意力，最大池化头",
+        "head-avg": "平均",
+        "head-max": "最大",
         "plain-avgmax": "无注意力，平均+最大池化头",
         "plain-wide": "无注意力，加宽",
         "se": "SE",
@@ -109,6 +126,13 @@ LABELS = {
         "range": "（范围）",
         "activations-mib": "激活 MiB",
         "cuda-peak-mib": "CUDA 峰值 MiB",
+        "not-measured": "—",
+        "operation": "操作",
+        "own-share": "自身占比",
+        "own-ms": "自身毫秒",
+        "total-ms": "含所调用的毫秒",
+        "calls": "调用次数",
+        "own-total": "所有操作自身用时之和：{ms:.1f} 毫秒（共运行 {repeats} 次）",
         "list-separator": "，",
         "channel-spatial": "通道→空间（CBAM）",
         "spatial-channel": "空间→通道",
@@ -120,13 +144,17 @@ LABELS = {
         "parameters": "参数量",
         "accuracy": "准确率",
         "seeds": "各随机种子",
-        "gap": "与{baseline}之差（百分点）[95% 置信区间]",
+        "gap": "之差",
+        "gap-title": "之差：与{baseline}的配对差（百分点），附 95% 置信区间",
+        "single-title": "",
+        "corrected-title": "；[Bonferroni]：按本章的 {m} 项比较校正后的区间，结论依据此区间",
+        "verdict": "结论",
         "baseline": "（基线）",
         "beyond": "超出噪声",
         "within": "在噪声之内",
         "seed": "随机种子",
         "difference": "与{baseline}之差（百分点）",
-        "corrected": "Bonferroni 校正，{m} 项比较",
+        "corrected": "[Bonferroni]",
         "per-comparison": "[95% 置信区间]",
         "log": "{name}：{finals} 次最终训练（{models} 个模型 × {seeds} 个随机种子）{grid}，共训练 {minutes} 分钟，"
                "torch {torch}，{cpu}，{capability}，{threads} 个线程；代码 {code}",
@@ -147,11 +175,19 @@ LABELS = {
 }
 
 
+#: A Chinese character next to a Latin letter: Chinese typesetting puts a space between them ("与 ResNet 之差").
+_CJK_LATIN = re.compile(r"(?<=[\u4e00-\u9fff])(?=[A-Za-z])|(?<=[A-Za-z])(?=[\u4e00-\u9fff])")
+
+
 def label(key: str, lang: str = "en", **fields) -> str:
-    """The display text of ``key`` in ``lang``; keys without a label are shown as they are."""
+    """The display text of ``key`` in ``lang``; keys without a label are shown as they are.
+
+    In Chinese a Latin word that ``fields`` put next to a Chinese character gets a space on that side.
+    """
     if lang not in LANGS:
         raise ValueError(f"label: lang must be one of {LANGS}, got {lang!r}.")
-    return LABELS[lang].get(key, key).format(**fields)
+    text = LABELS[lang].get(key, key).format(**fields)
+    return _CJK_LATIN.sub(" ", text) if lang == "zh" else text
 
 
 def width(text: str) -> int:

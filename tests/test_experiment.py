@@ -49,11 +49,17 @@ def test_accuracies_and_the_table_report_each_seed_and_the_paired_gap(tiny_runs)
     table = accuracies(tiny_runs, "val")
     assert list(table) == ["plain", "se", "cbam"] and all(len(v) == 2 for v in table.values())
     text = comparison_table({"plain": [0.70, 0.72, 0.75], "cbam": [0.80, 0.83, 0.84]}, "plain", lang="en")
-    lines = text.splitlines()
-    assert lines[1].startswith("plain (avg head)") and "(baseline)" in lines[1]
-    assert "0.800 0.830 0.840" in lines[2] and "+10.0 [" in lines[2] and lines[2].endswith("beyond noise")
+    title, head, *rows = text.splitlines()
+    assert title.startswith("gap: paired difference from plain (avg head)") and "Bonferroni" not in text
+    assert head.startswith("model") and head.endswith("verdict")
+    assert rows[0].startswith("plain (avg head)") and "(baseline)" in rows[0]
+    assert "0.800 0.830 0.840" in rows[1] and "+10.0  [" in rows[1] and rows[1].endswith("beyond noise")
     noisy = comparison_table({"plain": [0.70, 0.80, 0.75], "cbam": [0.80, 0.70, 0.76]}, "plain", lang="zh")
-    assert "在噪声之内" in noisy and noisy.splitlines()[0].startswith("模型")
+    assert "在噪声之内" in noisy and noisy.splitlines()[1].startswith("模型")
+    family = comparison_table({"plain": [0.70, 0.72, 0.75], "resnet": [0.80, 0.83, 0.84]}, "resnet", lang="zh",
+                              comparisons=3).splitlines()
+    assert family[0].startswith("之差：与 ResNet 的配对差") and "本章的 3 项比较" in family[0]
+    assert "[Bonferroni]" in family[1] and family[2].count("[") == 2
     with pytest.raises(ValueError, match="baseline 'se' is not among the models"):
         comparison_table({"plain": [0.7, 0.8]}, "se")
 
@@ -135,13 +141,13 @@ def test_a_chinese_table_lines_up_by_display_width():
     accuracy = {"plain": [0.70, 0.72, 0.75], "plain-wide": [0.71, 0.70, 0.74], "se": [0.72, 0.71, 0.70],
                 "cbam": [0.80, 0.83, 0.84]}
     parameters = {"plain": 24_086, "plain-wide": 25_744, "se": 25_430, "cbam": 25_724}
-    head, *rows = comparison_table(accuracy, "plain", parameters=parameters, lang="zh").splitlines()
+    _, head, *rows = comparison_table(accuracy, "plain", parameters=parameters, lang="zh").splitlines()
     ends = lambda line, text: width(line[: line.index(text) + len(text)])  # noqa: E731
     for column, cell in [("参数量", lambda m: f"{parameters[m]:,d}"), ("准确率", lambda m: "±")]:
         header_end = ends(head, column)
         for model, row in zip(accuracy, rows):
             end = ends(row, cell(model)) + (len(" 0.000") if column == "准确率" else 0)
             assert end == header_end, f"{model!r}: {column} ends at column {end}, the header at {header_end}\n{row}"
-    gap_start = width(head[: head.index("与")])
-    assert width(rows[0][: rows[0].index("（基线）")]) == gap_start
-    assert {width(row[: row.index(" [")]) for row in rows[1:]} == {gap_start + len("+10.0")}
+    gap_end = ends(head, "之差")  # the gap column is five wide, right-aligned ("+10.0"); the baseline's row says so
+    assert width(rows[0][: rows[0].index("（基线）")]) == gap_end - 5
+    assert {width(row[: re.search(r"[+-]\d+\.\d(?=  \[)", row).end()]) for row in rows[1:]} == {gap_end}

@@ -112,3 +112,54 @@ def test_the_latex_log_has_no_missing_character(lang):
     assert "\\tracinglostchars=2" in (log.with_suffix(".tex")).read_text(encoding="utf-8"), "lost glyphs would go unlogged"
     missing = sorted(set(re.findall(r"Missing character: There is no (.+?) in font", text)))
     assert not missing, f"glyphs missing from the {lang} PDF's fonts: {missing}"
+
+
+#: What LaTeX draws for the symbols the preamble replaces (\newunicodechar), and pdftotext's mark of a break.
+_DRAWN = str.maketrans({"✅": "✔", "❌": "✘", "⏳": "⌛", "␣": None})
+_CONTINUED = ",→"
+
+
+def _squeezed(text: str) -> str:
+    """``text`` without white space, its symbols as the PDF draws them: pdftotext's spacing is not the source's."""
+    return re.sub(r"\s+", "", text.translate(_DRAWN))
+
+
+def _wrapped_lines(layout: str) -> list[str]:
+    """Every line LaTeX broke in a verbatim block (its continuation starts with the mark), joined again."""
+    lines = layout.splitlines()
+    return [_squeezed(lines[i - 1] + line.strip().removeprefix(_CONTINUED))
+            for i, line in enumerate(lines) if line.strip().startswith(_CONTINUED) and i > 0]
+
+
+def _sources_and_outputs(lang: str) -> tuple[str, str]:
+    """What the edition prints as code (code cells, Markdown, the FAQ) and as outputs, each squeezed."""
+    sources, outputs = [], []
+    for name in _pages(lang):
+        path = ROOT / f"{name}.md"
+        if path.exists():
+            sources.append(path.read_text(encoding="utf-8"))
+    for notebook in _chapters(lang):
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            sources.append("".join(cell["source"]))
+            for output in cell.get("outputs", []):
+                text = output.get("text") or output.get("data", {}).get("text/plain") or "\n".join(output.get("traceback", []))
+                outputs.append("".join(text) if isinstance(text, list) else text)
+    return "\n".join(map(_squeezed, sources)), "\n".join(map(_squeezed, outputs))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_output_line_wraps_in_the_pdf(lang):
+    """Printed outputs fit the page (book/_ext/pdf_output_lines.py): only code may wrap, and only code does."""
+    wrapped = _wrapped_lines(_poppler("pdftotext", "-layout", "-enc", "UTF-8", str(_pdf(lang)), "-"))
+    assert wrapped, "no wrapped code line found: has pdftotext's continuation mark changed?"
+    sources, outputs = _sources_and_outputs(lang)
+    outputs_wrapped = [line for line in wrapped if line in outputs and line not in sources]
+    unknown = [line for line in wrapped if line not in outputs and line not in sources]
+    assert not outputs_wrapped, f"output lines that wrap in the {lang} PDF (narrow them): {outputs_wrapped}"
+    assert not unknown, f"wrapped lines in the {lang} PDF that are neither code nor an output: {unknown}"
+
+
+def test_a_wrapped_output_line_would_be_found():
+    """The check above sees a table row that LaTeX broke, and a code line is not mistaken for one."""
+    layout = "x = torch.randn(8, 32, 16, 16)  # a long␣\n,→comment\nSE      25,430    0.455 ± 0.025␣\n,→beyond noise\n"
+    assert _wrapped_lines(layout) == ["x=torch.randn(8,32,16,16)#along" + "comment", "SE25,4300.455±0.025beyondnoise"]

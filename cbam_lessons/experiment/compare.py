@@ -98,7 +98,7 @@ def comparison_table(
 ) -> str:
     """A text table: each model's accuracy (mean ± sd) and its paired gap to ``baseline``, in points.
 
-    Each gap has its 95 % interval (:func:`paired_gap`). With ``comparisons`` = m > 1 (the size of the
+    A title line first says what the columns mean. Each gap has its 95% interval (:func:`paired_gap`). With ``comparisons`` = m > 1 (the size of the
     chapter's declared family) a second interval, Bonferroni's over the family, follows, and the verdict
     (beyond or within the noise) is that interval's. ``per_seed`` lists every seed's accuracy (default: up
     to 5 seeds). ``names`` overrides the display names (default: the label map).
@@ -107,24 +107,30 @@ def comparison_table(
         raise ValueError(f"comparison_table: baseline {baseline!r} is not among the models {list(accuracy)}.")
     show = {m: (names or {}).get(m, label(m, lang)) for m in accuracy}
     per_seed = len(accuracy[baseline]) <= 5 if per_seed is None else per_seed
-    name_w = max(max(map(width, show.values())) + 2, 16)
+    corrected = comparisons > 1
+    # One title line says what the short column headings mean, so the table stays narrow enough to print.
+    title = label("gap-title", lang, baseline=show[baseline])
+    title += label("corrected-title" if corrected else "single-title", lang, m=comparisons)
+    name_w = max(map(width, show.values())) + 2
+    params_w = max(width(label("parameters", lang)) + 1, 10)
     seeds_w = 7 * len(accuracy[baseline]) + 2
-    gap_w = max(width(label("gap", lang, baseline=show[baseline])), 20) + 2
+    interval_w = 16  # "  [+15.3, +19.6]"
     head = pad(label("model", lang), name_w)
     if parameters is not None:
-        head += pad(label("parameters", lang), 12, ">")
-    head += pad(label("accuracy", lang), 17, ">") + "  "
+        head += pad(label("parameters", lang), params_w, ">")
+    head += pad(label("accuracy", lang), 15, ">") + "  "
     if per_seed:
         head += pad(label("seeds", lang), seeds_w)
-    head += pad(label("gap", lang, baseline=show[baseline]), gap_w)
-    if comparisons > 1:
-        head += label("corrected", lang, m=comparisons)
-    lines = [head.rstrip()]
+    head += pad(label("gap", lang), 5, ">") + pad(label("per-comparison", lang), interval_w, ">")
+    if corrected:
+        head += pad(label("corrected", lang), interval_w, ">")
+    head += "  " + label("verdict", lang)
+    lines = [title, head]
     for model, values in accuracy.items():
         row = pad(show[model], name_w)
         if parameters is not None:
-            row += f"{parameters[model]:12,d}"
-        row += f"{mean_spread(values):>17s}  "
+            row += f"{parameters[model]:{params_w},d}"
+        row += f"{mean_spread(values):>15s}  "
         if per_seed:
             row += pad(" ".join(f"{v:.3f}" for v in values), seeds_w)
         if model == baseline:
@@ -132,11 +138,11 @@ def comparison_table(
         else:
             points, base = [100 * v for v in values], [100 * v for v in accuracy[baseline]]
             gap = paired_gap(points, base)
-            row += pad(f"{gap.mean:+5.1f} [{gap.low:+5.1f}, {gap.high:+5.1f}]", gap_w)
-            if comparisons > 1:
+            row += f"{gap.mean:+5.1f}" + pad(f"[{gap.low:+5.1f}, {gap.high:+5.1f}]", interval_w, ">")
+            if corrected:
                 gap = paired_gap(points, base, comparisons=comparisons)
-                row += f"[{gap.low:+5.1f}, {gap.high:+5.1f}]  "
-            row += label("beyond" if gap.beyond_noise else "within", lang)
+                row += pad(f"[{gap.low:+5.1f}, {gap.high:+5.1f}]", interval_w, ">")
+            row += "  " + label("beyond" if gap.beyond_noise else "within", lang)
         lines.append(row.rstrip())
     return "\n".join(lines)
 
