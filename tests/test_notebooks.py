@@ -296,6 +296,8 @@ def misaligned_rows(en_cell, zh_cell):
     bad = set()
     for i in range(len(en_rows)):
         for j in range(i + 1, len(en_rows)):
+            if len(en_fields[j]) != len(en_fields[i]):
+                break  # one table's rows are consecutive: a later table's columns may meet this one's by chance
             counts = {len(en_fields[i]), len(en_fields[j]), len(zh_fields[i]), len(zh_fields[j])}
             if len(counts) != 1 or counts.pop() < 3:
                 continue

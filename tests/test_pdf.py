@@ -124,10 +124,12 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text.translate(_DRAWN))
 
 
-def _wrapped_lines(layout: str) -> list[str]:
-    """Every line LaTeX broke in a verbatim block (its continuation starts with the mark), joined again."""
+def _wrapped_lines(layout: str) -> list[tuple[str, str]]:
+    """Every line LaTeX broke in a verbatim block (its continuation starts with the mark): (the line joined
+    again, its continuation alone). The continuation alone is what is sure: pdftotext may set a line's Chinese
+    comment above it, or a page's "continued" header between the two parts."""
     lines = layout.splitlines()
-    return [_squeezed(lines[i - 1] + line.strip().removeprefix(_CONTINUED))
+    return [(_squeezed(lines[i - 1] + line.strip().removeprefix(_CONTINUED)), _squeezed(line.strip().removeprefix(_CONTINUED)))
             for i, line in enumerate(lines) if line.strip().startswith(_CONTINUED) and i > 0]
 
 
@@ -153,8 +155,9 @@ def test_no_output_line_wraps_in_the_pdf(lang):
     wrapped = _wrapped_lines(_poppler("pdftotext", "-layout", "-enc", "UTF-8", str(_pdf(lang)), "-"))
     assert wrapped, "no wrapped code line found: has pdftotext's continuation mark changed?"
     sources, outputs = _sources_and_outputs(lang)
-    outputs_wrapped = [line for line in wrapped if line in outputs and line not in sources]
-    unknown = [line for line in wrapped if line not in outputs and line not in sources]
+    code = [(joined, rest) for joined, rest in wrapped if joined in sources or (rest in sources and joined not in outputs)]
+    outputs_wrapped = [joined for joined, rest in wrapped if (joined, rest) not in code and (joined in outputs or rest in outputs)]
+    unknown = [joined for joined, rest in wrapped if (joined, rest) not in code and joined not in outputs_wrapped]
     assert not outputs_wrapped, f"output lines that wrap in the {lang} PDF (narrow them): {outputs_wrapped}"
     assert not unknown, f"wrapped lines in the {lang} PDF that are neither code nor an output: {unknown}"
 
@@ -162,4 +165,5 @@ def test_no_output_line_wraps_in_the_pdf(lang):
 def test_a_wrapped_output_line_would_be_found():
     """The check above sees a table row that LaTeX broke, and a code line is not mistaken for one."""
     layout = "x = torch.randn(8, 32, 16, 16)  # a long␣\n,→comment\nSE      25,430    0.455 ± 0.025␣\n,→beyond noise\n"
-    assert _wrapped_lines(layout) == ["x=torch.randn(8,32,16,16)#along" + "comment", "SE25,4300.455±0.025beyondnoise"]
+    assert _wrapped_lines(layout) == [("x=torch.randn(8,32,16,16)#along" + "comment", "comment"),
+                                      ("SE25,4300.455±0.025beyondnoise", "beyondnoise")]

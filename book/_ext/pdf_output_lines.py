@@ -9,7 +9,9 @@ configs' preamble), where about 105 display columns fit (a CJK character counts 
   or between Chinese characters (never before closing or after opening punctuation), its continuation
   indented two columns more than the line;
 - a block that still has a line wider than :data:`FOOTNOTESIZE_FITS` (a table) is set in ``\\scriptsize``
-  (class ``wide_output``, about 120 columns); a wider one is reported, to be narrowed where it is printed.
+  (class ``wide_output``, about 120 columns), one wider than :data:`SCRIPTSIZE_FITS` in ``\\tiny`` (class
+  ``widest_output``, about 165 columns: PyTorch's profiler table); a wider one is reported, to be narrowed
+  where it is printed.
 
 The HTML site keeps the outputs as they are: a browser scrolls a wide ``pre``.
 """
@@ -28,7 +30,8 @@ logger = logging.getLogger(__name__)
 FOLD_AT = 100
 FOOTNOTESIZE_FITS = 104
 SCRIPTSIZE_FITS = 118
-WIDE_CLASS = "wide_output"
+TINY_FITS = 160
+WIDE_CLASS, WIDEST_CLASS = "wide_output", "widest_output"
 #: No line starts with these (closing punctuation) ...
 _CLOSING = set("，。、；：！？）」』】》〉,.;:!?)]}%")
 #: ... and none ends with these (opening punctuation).
@@ -92,10 +95,12 @@ def fit_outputs(app, doctree: nodes.document, docname: str) -> None:
         widest = max(map(width, text.split("\n")))
         if widest > FOOTNOTESIZE_FITS and WIDE_CLASS not in output["classes"]:
             output["classes"].append(WIDE_CLASS)
-        if widest > SCRIPTSIZE_FITS:
+        if widest > SCRIPTSIZE_FITS and WIDEST_CLASS not in output["classes"]:
+            output["classes"].append(WIDEST_CLASS)
+        if widest > TINY_FITS:
             line = max(text.split("\n"), key=width)
-            logger.warning(f"an output line of {widest} columns wraps in the PDF even in \\scriptsize (at most "
-                           f"{SCRIPTSIZE_FITS}): narrow the table that prints it: {line.strip()[:60]!r}",
+            logger.warning(f"an output line of {widest} columns wraps in the PDF even in \\tiny (at most "
+                           f"{TINY_FITS}): narrow the table that prints it: {line.strip()[:60]!r}",
                            location=block, type="cbam", subtype="pdf_output_width")
 
 
