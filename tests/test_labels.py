@@ -10,7 +10,7 @@ def test_both_languages_label_the_same_keys():
 
 
 def test_label_formats_fields_and_falls_back_to_the_key():
-    assert label("gap", "en", baseline="SE") == "vs SE, points [95% CI]"
+    assert label("gap-title", "en", baseline="SE") == "gap: paired difference from SE, in points, with its 95% interval"
     assert label("plain", "zh") == "无注意力（平均池化头）"
     assert label("my-model", "zh") == "my-model"
     with pytest.raises(ValueError, match="lang must be one of"):
