@@ -136,14 +136,13 @@ TIMED := 09_making_cbam_fast
 CHAPTERS = ls $(or $(NB),en/*.ipynb zh/*.ipynb)
 COPIES = for nb in $(or $(NB),en/*.ipynb zh/*.ipynb); do copy=$$(dirname $$nb)/exercises/$$(basename $$nb); \
 		[ -f "$$copy" ] && echo "$$copy"; done
-# Reads notebook paths on stdin: the others two at a time, then the timed ones one by one.
-EXECUTE_ALL = tee .notebooks.list | grep -v $(TIMED) | xargs -r -P 2 -I{} sh -c '$(EXECUTE) {} && $(RECORD) {}' && \
-	grep $(TIMED) .notebooks.list | xargs -r -P 1 -I{} sh -c '$(EXECUTE) {} && $(RECORD) {}'; status=$$?; \
-	rm -f .notebooks.list; exit $$status
+EXECUTE_EACH = xargs -r -P $(1) -I{} sh -c '$(EXECUTE) {} && $(RECORD) {}'
 notebooks: install
-	cd book && $(CHAPTERS) | { $(EXECUTE_ALL); }
+	cd book && $(CHAPTERS) | grep -v $(TIMED) | $(call EXECUTE_EACH,2)
+	cd book && $(CHAPTERS) | grep $(TIMED) | $(call EXECUTE_EACH,1)
 	$(BIN)/python -m cbam_lessons.student_notebooks book
-	cd book && $(COPIES) | { $(EXECUTE_ALL); }
+	cd book && $(COPIES) | grep -v $(TIMED) | $(call EXECUTE_EACH,2)
+	cd book && $(COPIES) | grep $(TIMED) | $(call EXECUTE_EACH,1)
 
 # The site loads nothing from third-party hosts: MathJax, RequireJS and the widget manager come from
 # npm at build time (pinned versions), into _build/offline_static, which both configs serve as _static.

@@ -63,7 +63,6 @@ LABELS = {
         "seeds": "per seed",
         "gap": "gap",
         "gap-title": "gap: paired difference from {baseline}, in points, with its 95% interval",
-        "single-title": "",
         "corrected-title": "; [Bonferroni]: the interval corrected for the chapter's {m} comparisons, which gives "
                            "the verdict",
         "verdict": "verdict",
@@ -132,7 +131,6 @@ LABELS = {
         "seeds": "各随机种子",
         "gap": "之差",
         "gap-title": "之差：与{baseline}的配对差（百分点），附 95% 置信区间",
-        "single-title": "",
         "corrected-title": "；[Bonferroni]：按本章的 {m} 项比较校正后的区间，结论依据此区间",
         "verdict": "结论",
         "baseline": "（基线）",

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,21 +150,56 @@ def _sources_and_outputs(lang: str) -> tuple[str, str]:
     return "\n".join(map(_squeezed, sources)), "\n".join(map(_squeezed, outputs))
 
 
+def _misplaced(wrapped: list[tuple[str, str]], sources: str, outputs: str) -> tuple[list[str], list[str]]:
+    """(wrapped output lines, wrapped lines found nowhere) among ``wrapped`` (see :func:`_wrapped_lines`).
+
+    A broken line is code if it is in the sources, or if its continuation is and the joined line is no output
+    (the joined line may hold a comment or a page header pdftotext put there)."""
+    code = [(joined, rest) for joined, rest in wrapped if joined in sources or (rest in sources and joined not in outputs)]
+    printed = [joined for joined, rest in wrapped if (joined, rest) not in code and (joined in outputs or rest in outputs)]
+    unknown = [joined for joined, rest in wrapped if (joined, rest) not in code and joined not in printed]
+    return printed, unknown
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_output_line_wraps_in_the_pdf(lang):
     """Printed outputs fit the page (book/_ext/pdf_output_lines.py): only code may wrap, and only code does."""
     wrapped = _wrapped_lines(_poppler("pdftotext", "-layout", "-enc", "UTF-8", str(_pdf(lang)), "-"))
     assert wrapped, "no wrapped code line found: has pdftotext's continuation mark changed?"
-    sources, outputs = _sources_and_outputs(lang)
-    code = [(joined, rest) for joined, rest in wrapped if joined in sources or (rest in sources and joined not in outputs)]
-    outputs_wrapped = [joined for joined, rest in wrapped if (joined, rest) not in code and (joined in outputs or rest in outputs)]
-    unknown = [joined for joined, rest in wrapped if (joined, rest) not in code and joined not in outputs_wrapped]
-    assert not outputs_wrapped, f"output lines that wrap in the {lang} PDF (narrow them): {outputs_wrapped}"
+    printed, unknown = _misplaced(wrapped, *_sources_and_outputs(lang))
+    assert not printed, f"output lines that wrap in the {lang} PDF (narrow them): {printed}"
     assert not unknown, f"wrapped lines in the {lang} PDF that are neither code nor an output: {unknown}"
 
 
 def test_a_wrapped_output_line_would_be_found():
-    """The check above sees a table row that LaTeX broke, and a code line is not mistaken for one."""
-    layout = "x = torch.randn(8, 32, 16, 16)  # a long␣\n,→comment\nSE      25,430    0.455 ± 0.025␣\n,→beyond noise\n"
-    assert _wrapped_lines(layout) == [("x=torch.randn(8,32,16,16)#along" + "comment", "comment"),
-                                      ("SE25,4300.455±0.025beyondnoise", "beyondnoise")]
+    """The check above: a table row that LaTeX broke is an output, a broken code line (also one whose first part
+    pdftotext set behind a page header) is code, and a line from neither is reported."""
+    layout = ("x = torch.randn(8, 32, 16, 16)  # a long␣\n,→comment\n"
+              "SE      25,430    0.455 ± 0.025␣\n,→beyond noise\n"
+              "(continued from previous page)\n,→print(x.shape)\n"
+              "invented␣\n,→text\n")
+    wrapped = _wrapped_lines(layout)
+    assert wrapped[:2] == [("x=torch.randn(8,32,16,16)#along" + "comment", "comment"),
+                           ("SE25,4300.455±0.025beyondnoise", "beyondnoise")]
+    sources = _squeezed("x = torch.randn(8, 32, 16, 16)  # a long comment\nprint(x.shape)")
+    outputs = _squeezed("SE      25,430    0.455 ± 0.025  beyond noise\ntorch.Size([8, 32, 16, 16])")
+    assert _misplaced(wrapped, sources, outputs) == (["SE25,4300.455±0.025beyondnoise"], ["inventedtext"])
+
+
+def test_output_prose_is_folded_and_tables_are_not():
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from pdf_output_lines import fold
+
+    from cbam_lessons.labels import width
+
+    english = "  " + "the size of tensor a must match the size of tensor b at non-singleton dimension 2, " * 3
+    pieces = fold(english.rstrip(), limit=60)
+    assert len(pieces) > 2 and all(width(p) <= 60 for p in pieces) and " ".join(p.strip() for p in pieces) == english.strip()
+    assert all(p.startswith("    ") for p in pieces[1:])  # the line's indent plus two
+    chinese = "各变体正式训练的用时：无注意力（平均池化头）49 秒，通道：平均（SE）59 秒，通道：最大 65 秒，空间→通道 112 秒，并行"
+    pieces = fold(chinese, limit=30)
+    assert all(width(p) <= 30 for p in pieces)
+    assert "".join(pieces).replace(" ", "") == chinese.replace(" ", "")  # a break at a space drops the space
+    assert not any(p.strip()[0] in "，：）" or p.rstrip()[-1] == "（" for p in pieces)  # punctuation stays attached
+    row = "CBAM                   25,724  0.659 ± 0.044  +17.4  [+15.3, +19.6]  [+14.4, +20.5]  beyond noise" * 2
+    assert fold(row, limit=60) == [row]  # a table's row is never folded: the block gets a smaller font instead

@@ -98,9 +98,10 @@ def comparison_table(
 ) -> str:
     """A text table: each model's accuracy (mean ± sd) and its paired gap to ``baseline``, in points.
 
-    A title line first says what the columns mean. Each gap has its 95% interval (:func:`paired_gap`). With ``comparisons`` = m > 1 (the size of the
-    chapter's declared family) a second interval, Bonferroni's over the family, follows, and the verdict
-    (beyond or within the noise) is that interval's. ``per_seed`` lists every seed's accuracy (default: up
+    A title line first says what the short column headings mean. Each gap has its 95% interval
+    (:func:`paired_gap`). With ``comparisons`` = m > 1 (the size of the chapter's declared family) a second
+    interval, Bonferroni's over the family, follows, and the verdict (beyond or within the noise) is that
+    interval's. ``per_seed`` lists every seed's accuracy (default: up
     to 5 seeds). ``names`` overrides the display names (default: the label map).
     """
     if baseline not in accuracy:
@@ -110,7 +111,8 @@ def comparison_table(
     corrected = comparisons > 1
     # One title line says what the short column headings mean, so the table stays narrow enough to print.
     title = label("gap-title", lang, baseline=show[baseline])
-    title += label("corrected-title" if corrected else "single-title", lang, m=comparisons)
+    if corrected:
+        title += label("corrected-title", lang, m=comparisons)
     name_w = max(map(width, show.values())) + 2
     params_w = max(width(label("parameters", lang)) + 1, 10)
     seeds_w = 7 * len(accuracy[baseline]) + 2
