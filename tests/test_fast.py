@@ -163,10 +163,17 @@ def test_training_step_benchmark_covers_both_pairs_and_counts_activations(capsys
     zh = capsys.readouterr().out.splitlines()
     assert "快速块" in zh[3] and "fast" not in "".join(zh) and "ms/step" not in zh[0]
     assert len({width(line) for line in lines + zh}) == 1  # every column lines up, in both languages
+    if not torch.cuda.is_available():  # a peak that was not measured is a dash, not "nan"
+        assert all(line.endswith("—") for line in lines[1:] + zh[1:]) and "nan" not in "".join(lines + zh)
 
 
 def test_profile_table_lists_the_block_operations(capfd):
     block, x = cl.CBAMBlock(16, 4), torch.randn(2, 16, 8, 8, requires_grad=True)
     table = profile_table(lambda: block(x).sum().backward(), repeats=2, rows=50)
     assert "aten::amax" in table and "aten::mul" in table
+    head, *rows, total = table.splitlines()
+    assert head.split()[:2] == ["operation", "own"] and 5 < len(rows) <= 50 and "over 2 runs" in total
+    assert max(map(width, table.splitlines())) <= 90  # it prints on a page (the profiler's own table is 126 wide)
+    shares = [float(row.split("%")[0].split()[-1]) for row in rows]
+    assert shares == sorted(shares, reverse=True) and 0 < sum(shares) <= 100.5
     assert capfd.readouterr().err == ""  # the profiler's own log lines are silenced
