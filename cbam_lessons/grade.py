@@ -15,6 +15,8 @@ How one notebook is graded:
    as ``skip-execution``) cleared first, in a new kernel in the notebook's folder, single-threaded under the book's
    numerics profile. A cell that raises is recorded and the next one runs; a cell that runs past ``--cell-timeout``
    is interrupted (and flagged); the whole notebook has ``--timeout``. An exercise whose cell never ran is ``not run``.
+   Outputs are kept up to :data:`OUTPUT_LIMIT` characters (errors always); what a notebook prints beyond that is
+   dropped and flagged, so that a print loop cannot fill the grader's memory.
 3. **The package's checkers.** Then one cell the grader adds imports a fresh copy of ``cbam_lessons`` from the
    installed package's folder (never the student's folder, and not the modules the notebook loaded, which it may
    have patched), and calls each exercise's ``diagnose_*`` function on the object. Verdicts travel as JSON
@@ -67,6 +69,9 @@ _DEFAULT_POINTS = 10
 _PACKAGE = Path(__file__).resolve().parent
 #: The book next to the package: there in a clone of the repository (``pip install -e .``), not in a wheel.
 _BOOK = _PACKAGE.parent / "book"
+#: Characters of output kept from one notebook's run (errors always are): a student's print loop must not fill
+#: the grader's memory before the cell limit stops it.
+OUTPUT_LIMIT = 10_000_000
 #: ``--feedback -``: print the feedback instead of writing files.
 _STDOUT = Path("-")
 #: A checker call, ``check_channel_attention(MyClass, ...)``: the checker and the name of the object it checks.
@@ -94,6 +99,8 @@ _TEXT = {
                         "{id}：没有任何单元调用 {checker}；评分时按学生笔记本中的名字 `{name}` 查找"),
     "redefined": ("{checker} was redefined in the notebook; the grade used the package's own",
                   "笔记本中重新定义了 {checker}；评分用的是本书的包中的检查器"),
+    "output_capped": ("the notebook printed {printed:,} characters of output; the grade kept the first {kept:,}",
+                      "笔记本打印了 {printed:,} 个字符的输出；评分时只保留了前 {kept:,} 个"),
     "interrupted": ("the cell that starts `{line}` ran past the {seconds:g} s cell limit and was interrupted",
                     "以 `{line}` 开头的单元运行超过了 {seconds:g} 秒的单元时限，被中断了"),
     "foreign_module": ("{module} was loaded from {file}, not from the installed package; the grade used the "
@@ -353,10 +360,30 @@ def _execute(client, timeout: float) -> _Note | None:
     return _Note("time_limit", {"seconds": timeout}) if expired.is_set() else problem
 
 
-def _run(notebook, path: Path, exercises: list[Exercise], lang: str, timeout: float, cell_timeout: float):
-    """Execute ``notebook`` with its outputs cleared and the grading cell at its end: (verdicts or None, problem)."""
+def _client(notebook, path: Path, cell_timeout: float):
+    """An nbclient client for ``notebook`` that keeps at most ``OUTPUT_LIMIT`` characters of its outputs."""
     import nbclient
 
+    class Capped(nbclient.NotebookClient):
+        kept = dropped = 0
+
+        def output(self, outs, msg, display_id, cell_index):
+            content = msg["content"]
+            size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
+            if msg["msg_type"] != "error" and self.kept + size > OUTPUT_LIMIT:
+                self.dropped += size  # received and forgotten: the error, if one follows, is still kept
+                return None
+            self.kept += size
+            return super().output(outs, msg, display_id, cell_index)
+
+    return Capped(notebook, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True, kernel_name="python3",
+                  resources={"metadata": {"path": str(path.parent.resolve())}})
+
+
+def _run(notebook, path: Path, exercises: list[Exercise], lang: str, timeout: float, cell_timeout: float):
+    """Execute ``notebook`` with its outputs cleared and the grading cell at its end.
+
+    Returns (verdicts or None, the problem or None, flags)."""
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -367,15 +394,14 @@ def _run(notebook, path: Path, exercises: list[Exercise], lang: str, timeout: fl
         source = _GRADING_CELL.format(root=str(_PACKAGE.parent), plan=plan, lang=lang, out=str(out), nonce=nonce)
         grading = nbformat.v4.new_code_cell(source)
         notebook.cells.append(grading)
-        client = nbclient.NotebookClient(notebook, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
-                                         kernel_name="python3",
-                                         resources={"metadata": {"path": str(path.parent.resolve())}})
+        client = _client(notebook, path, cell_timeout)
         problem = _execute(client, timeout)
         notebook.cells.remove(grading)
         verdicts = _read_verdicts(out, nonce, exercises) if not _first_error(grading) else None
     if verdicts is None and problem is None:
         problem = _Note("grading_failed", {"error": _first_error(grading) or "no verdicts written"})
-    return verdicts, problem
+    flags = [_Note("output_capped", {"printed": client.kept + client.dropped, "kept": client.kept})] if client.dropped else []
+    return verdicts, problem, flags
 
 
 def _read_verdicts(out: Path, nonce: str, exercises: list[Exercise]) -> dict | None:
@@ -444,8 +470,8 @@ def _grade_notebook(path: Path, book: Path, points: dict | None, timeout: float,
         result.problem = planned
         return result
     result.chapter, exercises, result.flags = planned
-    verdicts, result.problem = _run(notebook, result.notebook, exercises, result.lang, timeout, cell_timeout)
-    result.flags += _interrupted(notebook, cell_timeout)
+    verdicts, result.problem, capped = _run(notebook, result.notebook, exercises, result.lang, timeout, cell_timeout)
+    result.flags += capped + _interrupted(notebook, cell_timeout)
     result.flags += [_Note(f["code"], f["fields"]) for f in (verdicts or {}).get("flags", [])]
     result.exercises = [_graded(e, notebook, verdicts, result.problem, result.lang) for e in exercises]
     result.seconds = time.monotonic() - start

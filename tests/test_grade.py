@@ -20,6 +20,7 @@ import nbformat
 import pytest
 import yaml
 
+from cbam_lessons import grade
 from cbam_lessons.grade import POINTS, Exercise, Graded, Result, grade_notebook, in_kernel, main
 from cbam_lessons.student_notebooks import notebook_language, student_notebooks
 
@@ -273,6 +274,19 @@ def test_a_notebook_past_its_time_limit_leaves_its_exercises_not_run(tmp_path):
     result = grade_notebook(path, timeout=8, cell_timeout=2)
     assert result.problem.text() == "ran past the 8 s limit"
     assert [(g.exercise.id, g.result) for g in result.exercises] == [("01.1", "not run")]
+
+
+def test_output_past_the_limit_is_dropped_and_flagged_but_errors_and_grades_stay(tmp_path, monkeypatch):
+    monkeypatch.setattr(grade, "OUTPUT_LIMIT", 10_000)
+    flood = "for _ in range(50):\n    print('x' * 1000)"  # 50,050 characters
+    path = _plant(tmp_path / "03_cbam_block.ipynb", "03_cbam_block", solved=(1, 2), edit=_syntax_error, before=[flood])
+    result = grade_notebook(path)
+    assert [(g.exercise.id, g.result) for g in result.exercises] == [("03.1", "error: SyntaxError"), ("03.2", "passed")]
+    capped = [f for f in result.flags if f.code == "output_capped"]
+    assert len(capped) == 1 and capped[0].fields["kept"] <= 10_000 and capped[0].fields["printed"] >= 50_050
+    assert re.fullmatch(r"the notebook printed [\d,]+ characters of output; the grade kept the first [\d,]+",
+                        capped[0].text())
+    assert capped[0].text("zh").startswith("笔记本打印了 ")
 
 
 def test_the_grading_code_ignores_rebound_names_and_foreign_modules(tmp_path):
